@@ -1,0 +1,1 @@
+"""Flask-WTF forms, one module per stage. The same classes validate page posts and API JSON."""

@@ -1,0 +1,65 @@
+"""Command-line interface: `flask --app wsgi <command> --help`."""
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import click
+from flask import Flask
+
+log = logging.getLogger(__name__)
+
+
+@click.command("create-user")
+@click.option("--username", required=True, help="Login name.")
+@click.option("--password", required=True, prompt=True, hide_input=True, help="At least 10 characters.")
+@click.option("--role", "roles", multiple=True, required=True,
+              help="Role (repeatable), e.g. --role examiner --role supervisor.")
+@click.option("--agency", required=True, help="Name of an existing agency.")
+@click.option("--full-name", default=None, help="Display name (defaults to the username).")
+@click.option("--sex", type=click.Choice(["F", "M"]), default="F", show_default=True,
+              help="Needed for the female-examiner rule.")
+def create_user_command(username, password, roles, agency, full_name, sex):
+    """Create a user with one or more roles in an agency."""
+    from .errors import WorkflowError
+    from .services.users import agency_by_name, create_user
+
+    try:
+        user = create_user(username=username, password=password, full_name=full_name or username, sex=sex,
+                           roles=list(roles), agency=agency_by_name(agency))
+    except WorkflowError as exc:
+        raise click.ClickException(exc.message) from exc
+    click.echo(f"created user {user.username} (id {user.id}) with roles {', '.join(sorted(user.roles))}")
+
+
+@click.command("seed-demo")
+@click.option("--password", default="onestop-demo", show_default=True, help="Password of every demo user.")
+def seed_demo_command(password):
+    """Load demo agencies, one user per role and ~20 cases in every state (idempotent)."""
+    from .demo import seed
+
+    created = seed(password)
+    click.echo("Demo data ready." if not created else "Demo data loaded.")
+    from .demo import DEMO_USERS
+
+    click.echo(f"Demo logins (password: {password}):")
+    for username, _full_name, _sex, roles, _agency in DEMO_USERS:
+        click.echo(f"  {username:<14} {', '.join(roles)}")
+
+
+@click.command("workflow-diagram")
+@click.option("--out", "out", type=click.Path(dir_okay=False, path_type=Path), required=True,
+              help="SVG file to write.")
+@click.option("--highlight", default=None, help="A state to highlight.")
+def workflow_diagram_command(out: Path, highlight):
+    """Write the workflow diagram (SVG) generated from the process definition."""
+    from .diagram import workflow_svg
+
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(workflow_svg(highlight), encoding="utf-8")
+    click.echo(f"wrote {out}")
+
+
+def init_app(app: Flask) -> None:
+    for command in (create_user_command, seed_demo_command, workflow_diagram_command):
+        app.cli.add_command(command)

@@ -1,0 +1,47 @@
+"""Configuration from environment variables, with safe defaults for a local install."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+DEFAULT_SECRET = "dev-insecure-secret-change-me"
+
+
+def _database_url(instance_path: str) -> str:
+    url = os.environ.get("DATABASE_URL", "")
+    if not url:
+        return "sqlite:///" + str(Path(instance_path) / "onestop.sqlite")
+    # Accept the URLs Heroku-style tools print and route them to psycopg 3.
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+def load(instance_path: str) -> dict:
+    env = os.environ.get("ONESTOP_ENV", "development")
+    return {
+        "ENV_NAME": env,
+        "SECRET_KEY": os.environ.get("SECRET_KEY", DEFAULT_SECRET),
+        "SQLALCHEMY_DATABASE_URI": _database_url(instance_path),
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "BABEL_DEFAULT_LOCALE": os.environ.get("ONESTOP_LOCALE", "zh_CN"),
+        "BABEL_DEFAULT_TIMEZONE": os.environ.get("ONESTOP_TIMEZONE", "Asia/Shanghai"),
+        "LANGUAGES": ["zh_CN", "en"],
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": env == "production",
+        "PERMANENT_SESSION_LIFETIME": int(os.environ.get("ONESTOP_SESSION_MINUTES", "30")) * 60,
+        "API_TOKEN_HOURS": int(os.environ.get("ONESTOP_API_TOKEN_HOURS", "12")),
+        # Argon2 cost; tests lower it, production keeps the library defaults.
+        "ARGON2_TIME_COST": int(os.environ.get("ONESTOP_ARGON2_TIME_COST", "3")),
+        "ARGON2_MEMORY_COST": int(os.environ.get("ONESTOP_ARGON2_MEMORY_KIB", "65536")),
+        "WTF_CSRF_TIME_LIMIT": None,
+        "CASES_PER_PAGE": 50,
+    }
+
+
+def check_production(config: dict) -> None:
+    """Refuse to run in production with the built-in development secret."""
+    if config["ENV_NAME"] == "production" and config["SECRET_KEY"] in ("", DEFAULT_SECRET):
+        raise RuntimeError("SECRET_KEY must be set to a random value when ONESTOP_ENV=production")

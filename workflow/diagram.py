@@ -1,0 +1,34 @@
+"""The workflow diagram, drawn by Graphviz from the process definition (never by hand)."""
+from __future__ import annotations
+
+import graphviz
+from flask_babel import gettext as _
+
+from . import definition
+
+
+def workflow_svg(current_state: str | None = None) -> str:
+    """SVG of the case workflow; `current_state` is highlighted. Needs Graphviz's `dot` binary."""
+    graph = graphviz.Digraph("workflow", format="svg")
+    graph.attr(rankdir="TB", fontname="Noto Sans CJK SC", fontsize="11", nodesep="0.35", ranksep="0.4",
+               bgcolor="transparent")
+    graph.attr("node", shape="box", style="rounded,filled", fillcolor="#f8f9fa", color="#6c757d",
+               fontname="Noto Sans CJK SC", fontsize="11")
+    graph.attr("edge", fontname="Noto Sans CJK SC", fontsize="9", color="#6c757d")
+    graph.node("__start", label="", shape="circle", width="0.15", fillcolor="#212529", style="filled")
+    for state in definition.STATES:
+        attrs = {"fillcolor": "#e9ecef"} if state.terminal else {}
+        if state.name == current_state:
+            attrs = {"fillcolor": "#0d6efd", "fontcolor": "white", "color": "#0a58ca", "penwidth": "2"}
+        graph.node(state.name, label=f"{state.label}\n{state.name}", **attrs)
+    graph.edge("__start", definition.INITIAL, label=f"{definition.CREATE.trigger}")
+    for transition in definition.TRANSITIONS:
+        if transition.dest is None:
+            continue
+        for source in transition.sources:
+            style = "dashed" if transition.automatic or source in (transition.dest,) else "solid"
+            graph.edge(source, transition.dest, label=transition.trigger, style=style)
+    internal = sorted({t.trigger for t in definition.TRANSITIONS if t.dest is None})
+    graph.attr(label=_("Actions recorded within a stage: %(triggers)s", triggers=", ".join(internal)),
+               labelloc="b", labeljust="l", fontsize="9")
+    return graph.pipe(format="svg", encoding="utf-8")

@@ -1,0 +1,53 @@
+"""Translatable labels for enumerated values shown to users."""
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+
+ROLE_LABELS = {
+    "intake_officer": _l("Intake officer"),
+    "examiner": _l("Examiner"),
+    "interviewer": _l("Interviewer"),
+    "psychologist": _l("Psychologist"),
+    "case_prosecutor": _l("Case prosecutor"),
+    "aid_officer": _l("Aid officer"),
+    "aid_approver": _l("Aid approver"),
+    "finance_officer": _l("Finance officer"),
+    "social_worker": _l("Social worker"),
+    "supervisor": _l("Supervisor"),
+    "registry_maintainer": _l("Registry maintainer"),
+    "employer_hr": _l("Employer HR"),
+    "auditor": _l("Auditor"),
+    "admin": _l("Administrator"),
+}
+AGENCY_KIND_LABELS = {
+    "centre": _l("One-stop centre"),
+    "hospital": _l("Hospital"),
+    "procuratorate": _l("Procuratorate"),
+    "police": _l("Police"),
+    "womens_federation": _l("Women's federation"),
+    "civil_affairs": _l("Civil affairs bureau"),
+    "education": _l("Education bureau"),
+    "school": _l("School"),
+    "it": _l("IT department"),
+}
+VISIT_STATUS_LABELS = {"scheduled": _l("Scheduled"), "done": _l("Done"), "cancelled": _l("Cancelled")}
+PSYCH_KIND_LABELS = {
+    "crisis": _l("Crisis support"),
+    "assessment": _l("Assessment"),
+    "plan": _l("Intervention plan"),
+    "session": _l("Session"),
+}
+INTERVIEW_KIND_LABELS = {
+    "joint": _l("Joint interview"),
+    "prior": _l("Prior interview (recorded elsewhere)"),
+    "supplementary": _l("Supplementary interview"),
+}
+
+
+def role_label(role: str) -> str:
+    return ROLE_LABELS.get(role, role)
+
+
+def choice_label(choices, value) -> str:
+    """Label of `value` in a WTForms-style choices list."""
+    return str(dict(choices).get(value, value or ""))

@@ -1,0 +1,556 @@
+"""Database models (SQLAlchemy 2, typed columns). Models carry no HTTP and no workflow logic."""
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from flask_login import UserMixin
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    CheckConstraint,
+    Date,
+    DateTime,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    event,
+    func,
+    select,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from .extensions import db
+
+ROLES = (
+    "intake_officer",
+    "examiner",
+    "interviewer",
+    "psychologist",
+    "case_prosecutor",
+    "aid_officer",
+    "aid_approver",
+    "finance_officer",
+    "social_worker",
+    "supervisor",
+    "registry_maintainer",
+    "employer_hr",
+    "auditor",
+    "admin",
+)
+# Roles that can be members of a case team (the others never read case content).
+TEAM_ROLES = (
+    "intake_officer",
+    "examiner",
+    "interviewer",
+    "psychologist",
+    "case_prosecutor",
+    "social_worker",
+)
+AGENCY_KINDS = (
+    "centre",
+    "hospital",
+    "procuratorate",
+    "police",
+    "womens_federation",
+    "civil_affairs",
+    "education",
+    "school",
+    "it",
+)
+REFERRAL_SOURCES = ("police", "hospital", "school_report", "hotline_12338", "womens_federation", "self")
+SEXES = ("F", "M")
+ATTENDEE_ROLES = ("interviewer", "psychologist", "guardian", "appropriate_adult", "interpreter", "recorder", "other")
+VISIT_MODES = ("home", "school", "phone")
+RISK_LEVELS = ("low", "medium", "high")
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+
+
+def _in(column: str, values: tuple[str, ...]) -> str:
+    return f"{column} IN ({', '.join(repr(v) for v in values)})"
+
+
+class Agency(db.Model):
+    __tablename__ = "agencies"
+    __table_args__ = (CheckConstraint(_in("kind", AGENCY_KINDS), name="kind"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    region: Mapped[str] = mapped_column(String(100), default="")
+
+    users: Mapped[list[User]] = relationship(back_populates="agency")
+
+
+class User(UserMixin, db.Model):
+    __tablename__ = "users"
+    __table_args__ = (CheckConstraint(_in("sex", SEXES), name="sex"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(80), unique=True)
+    full_name: Mapped[str] = mapped_column(String(120))
+    sex: Mapped[str] = mapped_column(String(1))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Bumped on password change or deactivation; stored in the session so old sessions die.
+    session_epoch: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+    agency: Mapped[Agency] = relationship(back_populates="users")
+    role_rows: Mapped[list[UserRole]] = relationship(
+        cascade="all, delete-orphan", back_populates="user", lazy="selectin"
+    )
+
+    @property
+    def roles(self) -> set[str]:
+        return {r.role for r in self.role_rows}
+
+    def has_role(self, *roles: str) -> bool:
+        return bool(self.roles.intersection(roles))
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login
+        return self.active
+
+    def get_id(self) -> str:  # Flask-Login: the epoch invalidates sessions after deactivation
+        return f"{self.id}:{self.session_epoch}"
+
+
+class UserRole(db.Model):
+    __tablename__ = "user_roles"
+    __table_args__ = (
+        UniqueConstraint("user_id", "role", name="user_role"),
+        CheckConstraint(_in("role", ROLES), name="role"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    role: Mapped[str] = mapped_column(String(32))
+
+    user: Mapped[User] = relationship(back_populates="role_rows")
+
+
+class ApiToken(db.Model):
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    # Only the SHA-256 of the token is kept: a database dump yields no usable tokens.
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    expires_at: Mapped[dt.datetime] = mapped_column(DateTime)
+
+    user: Mapped[User] = relationship()
+
+
+class Setting(db.Model):
+    __tablename__ = "settings"
+
+    key: Mapped[str] = mapped_column(String(80), primary_key=True)
+    value: Mapped[Any] = mapped_column(JSON)
+
+
+class Incident(db.Model):
+    """The criminal matter; several child victims' cases may share one."""
+
+    __tablename__ = "incidents"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[str] = mapped_column(String(32), unique=True)
+    offence_type: Mapped[str] = mapped_column(String(40))
+    police_case_no: Mapped[str] = mapped_column(String(64), default="")
+    court_case_no: Mapped[str] = mapped_column(String(64), default="")
+    occurred_on: Mapped[dt.date | None] = mapped_column(Date)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+    suspects: Mapped[list[Suspect]] = relationship(
+        back_populates="incident", cascade="all, delete-orphan", order_by="Suspect.id"
+    )
+    cases: Mapped[list[Case]] = relationship(back_populates="incident", order_by="Case.id")
+
+
+class Suspect(db.Model):
+    __tablename__ = "suspects"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(120))
+    relation_to_victims: Mapped[str] = mapped_column(String(80), default="")
+
+    incident: Mapped[Incident] = relationship(back_populates="suspects")
+
+
+class Case(db.Model):
+    __tablename__ = "cases"
+    __table_args__ = (
+        CheckConstraint(_in("referral_source", REFERRAL_SOURCES), name="referral_source"),
+        CheckConstraint(_in("child_sex", SEXES), name="child_sex"),
+        CheckConstraint("version >= 1", name="version_positive"),
+        CheckConstraint("interview_count >= 0", name="interview_count"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[str] = mapped_column(String(32), unique=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id"), index=True)
+    centre_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"), index=True)
+    state: Mapped[str] = mapped_column(String(32), index=True)
+    definition_version: Mapped[int] = mapped_column(Integer)
+    version: Mapped[int] = mapped_column(Integer)
+    # Optimistic locking: the engine sets version + 1 once per transaction and every UPDATE is
+    # conditioned on the version read, so a concurrent writer fails instead of overwriting.
+    __mapper_args__ = {"version_id_col": version, "version_id_generator": False}
+
+    referral_source: Mapped[str] = mapped_column(String(32))
+    referral_detail: Mapped[str] = mapped_column(Text, default="")
+    child_name: Mapped[str] = mapped_column(String(120), index=True)
+    child_sex: Mapped[str] = mapped_column(String(1))
+    child_birth_date: Mapped[dt.date] = mapped_column(Date)
+    child_id_number: Mapped[str | None] = mapped_column(String(32), index=True)
+
+    consent_given_by: Mapped[str | None] = mapped_column(String(120))
+    consent_recorded_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    consent_note: Mapped[str] = mapped_column(Text, default="")
+
+    suspended_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    suspend_reason: Mapped[str | None] = mapped_column(Text)
+    interview_count: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
+
+    incident: Mapped[Incident] = relationship(back_populates="cases")
+    centre: Mapped[Agency] = relationship()
+    contacts: Mapped[list[Contact]] = relationship(
+        back_populates="case", cascade="all, delete-orphan", order_by="Contact.id"
+    )
+    team: Mapped[list[TeamMember]] = relationship(
+        back_populates="case", cascade="all, delete-orphan", order_by="TeamMember.id"
+    )
+    exam: Mapped[ForensicExam | None] = relationship(back_populates="case", cascade="all, delete-orphan")
+    interviews: Mapped[list[Interview]] = relationship(
+        back_populates="case", cascade="all, delete-orphan", order_by="Interview.id"
+    )
+    reinterview_requests: Mapped[list[ReinterviewRequest]] = relationship(
+        back_populates="case", cascade="all, delete-orphan", order_by="ReinterviewRequest.id"
+    )
+    psych_records: Mapped[list[PsychRecord]] = relationship(
+        back_populates="case", cascade="all, delete-orphan", order_by="PsychRecord.id"
+    )
+    aid_flags: Mapped[list[AidFlag]] = relationship(
+        back_populates="case", cascade="all, delete-orphan", order_by="AidFlag.id"
+    )
+    visits: Mapped[list[Visit]] = relationship(
+        back_populates="case", cascade="all, delete-orphan", order_by="Visit.due_on"
+    )
+    tasks: Mapped[list[Task]] = relationship(back_populates="case", order_by="Task.id")
+    events: Mapped[list[Event]] = relationship(back_populates="case", order_by="Event.id")
+
+    @property
+    def suspended(self) -> bool:
+        return self.suspended_at is not None
+
+    def member(self, role: str) -> User | None:
+        for row in self.team:
+            if row.role == role:
+                return row.user
+        return None
+
+    def member_roles(self, user: User) -> set[str]:
+        return {row.role for row in self.team if row.user_id == user.id}
+
+    @property
+    def guardians(self) -> list[Contact]:
+        return [c for c in self.contacts if c.kind == "guardian"]
+
+    @property
+    def appropriate_adults(self) -> list[Contact]:
+        return [c for c in self.contacts if c.kind == "appropriate_adult"]
+
+    def age_on(self, day: dt.date) -> int:
+        born = self.child_birth_date
+        return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
+
+
+class Contact(db.Model):
+    """A guardian or an appropriate adult of the child."""
+
+    __tablename__ = "contacts"
+    __table_args__ = (CheckConstraint(_in("kind", ("guardian", "appropriate_adult")), name="kind"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    name: Mapped[str] = mapped_column(String(120))
+    relation: Mapped[str] = mapped_column(String(60), default="")
+    phone: Mapped[str] = mapped_column(String(40), default="")
+    # A guardian who is a suspect is never notified, sent a document or shown as a contact.
+    is_suspect: Mapped[bool] = mapped_column(Boolean, default=False)
+    absent: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    case: Mapped[Case] = relationship(back_populates="contacts")
+
+    @property
+    def can_act_for_child(self) -> bool:
+        return not self.is_suspect and not self.absent
+
+
+class TeamMember(db.Model):
+    __tablename__ = "team_members"
+    __table_args__ = (
+        UniqueConstraint("case_id", "role", name="case_role"),
+        CheckConstraint(_in("role", TEAM_ROLES), name="role"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    role: Mapped[str] = mapped_column(String(32))
+    assigned_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+    case: Mapped[Case] = relationship(back_populates="team")
+    user: Mapped[User] = relationship(lazy="joined")
+
+
+class ForensicExam(db.Model):
+    __tablename__ = "forensic_exams"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), unique=True)
+    examiner_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    started_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    completed_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    findings: Mapped[str] = mapped_column(Text, default="")
+    # Supervisor-approved exception to the female-examiner rule for girls.
+    exception_approved_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    exception_reason: Mapped[str | None] = mapped_column(Text)
+    waived_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    waive_reason: Mapped[str | None] = mapped_column(Text)
+
+    case: Mapped[Case] = relationship(back_populates="exam")
+    examiner: Mapped[User | None] = relationship(foreign_keys=[examiner_id])
+    exception_approved_by: Mapped[User | None] = relationship(foreign_keys=[exception_approved_by_id])
+    injuries: Mapped[list[Injury]] = relationship(cascade="all, delete-orphan", order_by="Injury.id")
+    samples: Mapped[list[Sample]] = relationship(cascade="all, delete-orphan", order_by="Sample.id")
+
+
+class Injury(db.Model):
+    __tablename__ = "injuries"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    exam_id: Mapped[int] = mapped_column(ForeignKey("forensic_exams.id", ondelete="CASCADE"), index=True)
+    body_site: Mapped[str] = mapped_column(String(80))
+    description: Mapped[str] = mapped_column(Text)
+
+
+class Sample(db.Model):
+    __tablename__ = "samples"
+    __table_args__ = (UniqueConstraint("exam_id", "label", name="exam_label"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    exam_id: Mapped[int] = mapped_column(ForeignKey("forensic_exams.id", ondelete="CASCADE"), index=True)
+    label: Mapped[str] = mapped_column(String(40))
+    kind: Mapped[str] = mapped_column(String(80))
+    collected_at: Mapped[dt.datetime] = mapped_column(DateTime)
+
+    transfers: Mapped[list[CustodyTransfer]] = relationship(
+        cascade="all, delete-orphan", order_by="CustodyTransfer.id"
+    )
+
+
+class CustodyTransfer(db.Model):
+    """One hand-over in a sample's chain of custody."""
+
+    __tablename__ = "custody_transfers"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sample_id: Mapped[int] = mapped_column(ForeignKey("samples.id", ondelete="CASCADE"), index=True)
+    from_name: Mapped[str] = mapped_column(String(120))
+    to_name: Mapped[str] = mapped_column(String(120))
+    to_agency: Mapped[str] = mapped_column(String(200))
+    handed_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    recorded_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+
+
+class Interview(db.Model):
+    __tablename__ = "interviews"
+    __table_args__ = (
+        CheckConstraint(_in("kind", ("joint", "prior", "supplementary")), name="kind"),
+        CheckConstraint("ended_at IS NULL OR started_at IS NULL OR ended_at > started_at", name="times"),
+        UniqueConstraint("case_id", "sequence", name="case_sequence"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    sequence: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(16))
+    started_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    ended_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    av_reference: Mapped[str] = mapped_column(String(120), default="")
+    prior_reference: Mapped[str] = mapped_column(String(120), default="")
+    prior_agency: Mapped[str] = mapped_column(String(200), default="")
+    notes: Mapped[str] = mapped_column(Text, default="")
+    recorded_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+
+    case: Mapped[Case] = relationship(back_populates="interviews")
+    attendees: Mapped[list[InterviewAttendee]] = relationship(
+        cascade="all, delete-orphan", order_by="InterviewAttendee.id"
+    )
+
+
+class InterviewAttendee(db.Model):
+    __tablename__ = "interview_attendees"
+    # There is deliberately no "suspect" role: a suspect can never be entered as attending.
+    __table_args__ = (CheckConstraint(_in("role", ATTENDEE_ROLES), name="role"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    interview_id: Mapped[int] = mapped_column(ForeignKey("interviews.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(120))
+    role: Mapped[str] = mapped_column(String(24))
+
+
+class ReinterviewRequest(db.Model):
+    __tablename__ = "reinterview_requests"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    reason: Mapped[str] = mapped_column(Text)
+    requested_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    requested_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    approved_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    approved_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    used_by_interview_id: Mapped[int | None] = mapped_column(ForeignKey("interviews.id"))
+
+    case: Mapped[Case] = relationship(back_populates="reinterview_requests")
+
+
+class PsychRecord(db.Model):
+    """Crisis notes, assessments, plans and sessions. `private_notes` is for psychologists only."""
+
+    __tablename__ = "psych_records"
+    __table_args__ = (
+        CheckConstraint(_in("kind", ("crisis", "assessment", "plan", "session")), name="kind"),
+        CheckConstraint(f"risk_level IS NULL OR {_in('risk_level', RISK_LEVELS)}", name="risk_level"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    occurred_on: Mapped[dt.date] = mapped_column(Date)
+    summary: Mapped[str] = mapped_column(Text, default="")
+    private_notes: Mapped[str] = mapped_column(Text, default="")
+    risk_level: Mapped[str | None] = mapped_column(String(10))
+    # Assessment scales as numbers, e.g. {"CDI": 21, "SCARED": 30}.
+    scales: Mapped[dict | None] = mapped_column(JSON)
+    plan_kind: Mapped[str | None] = mapped_column(String(20))
+    sessions_planned: Mapped[int | None] = mapped_column(Integer)
+    recorded_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+
+    case: Mapped[Case] = relationship(back_populates="psych_records")
+
+
+class AidFlag(db.Model):
+    """The case prosecutor's flag that the child may need judicial aid (the aid module takes it on)."""
+
+    __tablename__ = "aid_flags"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    grounds: Mapped[list] = mapped_column(JSON)
+    note: Mapped[str] = mapped_column(Text, default="")
+    flagged_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    flagged_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    # Set when the aid application ends (approved and disbursed, rejected, withdrawn...).
+    concluded_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    outcome: Mapped[str | None] = mapped_column(String(32))
+
+    case: Mapped[Case] = relationship(back_populates="aid_flags")
+
+
+class Visit(db.Model):
+    __tablename__ = "visits"
+    __table_args__ = (
+        CheckConstraint(_in("status", ("scheduled", "done", "cancelled")), name="status"),
+        CheckConstraint(f"mode IS NULL OR {_in('mode', VISIT_MODES)}", name="mode"),
+        CheckConstraint("satisfaction IS NULL OR (satisfaction BETWEEN 1 AND 5)", name="satisfaction"),
+        CheckConstraint("status <> 'cancelled' OR cancel_reason IS NOT NULL", name="cancel_reason"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    due_on: Mapped[dt.date] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(12), default="scheduled")
+    done_on: Mapped[dt.date | None] = mapped_column(Date)
+    mode: Mapped[str | None] = mapped_column(String(10))
+    attendees: Mapped[str] = mapped_column(Text, default="")
+    wellbeing: Mapped[str] = mapped_column(Text, default="")
+    school_attendance: Mapped[str] = mapped_column(Text, default="")
+    needs: Mapped[str] = mapped_column(Text, default="")
+    satisfaction: Mapped[int | None] = mapped_column(Integer)
+    cancel_reason: Mapped[str | None] = mapped_column(Text)
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+    case: Mapped[Case] = relationship(back_populates="visits")
+
+
+class Task(db.Model):
+    __tablename__ = "tasks"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    state: Mapped[str] = mapped_column(String(32))
+    role: Mapped[str] = mapped_column(String(32))
+    # The team member of that role when opened; NULL for centre-wide roles (supervisor).
+    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    opened_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    due_at: Mapped[dt.datetime] = mapped_column(DateTime, index=True)
+    closed_at: Mapped[dt.datetime | None] = mapped_column(DateTime, index=True)
+    closed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+    case: Mapped[Case] = relationship(back_populates="tasks")
+    assignee: Mapped[User | None] = relationship(foreign_keys=[assignee_id])
+
+    @property
+    def is_open(self) -> bool:
+        return self.closed_at is None
+
+
+class Event(db.Model):
+    """Append-only case history; UPDATE and DELETE are refused by database triggers."""
+
+    __tablename__ = "events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    action: Mapped[str] = mapped_column(String(40))
+    from_state: Mapped[str | None] = mapped_column(String(32))
+    to_state: Mapped[str | None] = mapped_column(String(32))
+    case_version: Mapped[int] = mapped_column(Integer)
+    changes: Mapped[dict] = mapped_column(JSON, default=dict)
+    reason: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+    case: Mapped[Case] = relationship(back_populates="events")
+    actor: Mapped[User | None] = relationship()
+
+
+@event.listens_for(Event, "before_update")
+@event.listens_for(Event, "before_delete")
+def _events_are_append_only(mapper, connection, target) -> None:  # noqa: ARG001
+    raise RuntimeError("case events are append-only")
+
+
+def next_number(prefix: str, model: type[Case] | type[Incident]) -> str:
+    """Human case/incident numbers like C2026-0007, unique per year (backed by a unique column)."""
+    year = utcnow().year
+    stem = f"{prefix}{year}-"
+    last = db.session.scalar(
+        select(func.max(model.number)).where(model.number.like(stem + "%"))
+    )
+    seq = int(last.rsplit("-", 1)[1]) + 1 if last else 1
+    return f"{stem}{seq:04d}"

@@ -1,0 +1,1 @@
+"""Services own the transactions: views and API parse input, call one service function, render."""

@@ -1,0 +1,46 @@
+"""The task inbox: mine, my team's, overdue, and all open tasks of a supervisor's centre."""
+from __future__ import annotations
+
+from sqlalchemy import and_, exists, or_, select
+from sqlalchemy.orm import contains_eager
+
+from ..extensions import db
+from ..models import Case, Task, TeamMember, User, utcnow
+
+SCOPES = ("mine", "team", "overdue", "centre")
+
+
+def _mine(user: User):
+    condition = Task.assignee_id == user.id
+    if "supervisor" in user.roles:
+        # Supervisor tasks are centre-wide: any supervisor of the centre may take them.
+        condition = or_(condition, and_(Task.role == "supervisor", Task.assignee_id.is_(None),
+                                        Case.centre_id == user.agency_id))
+    return condition
+
+
+def _on_team(user: User):
+    return exists().where(TeamMember.case_id == Task.case_id, TeamMember.user_id == user.id)
+
+
+def inbox(user: User, scope: str = "mine", limit: int = 200) -> list[Task]:
+    """Open tasks, most urgent (earliest due) first."""
+    stmt = (select(Task).join(Task.case).where(Task.closed_at.is_(None))
+            .options(contains_eager(Task.case)).order_by(Task.due_at, Task.id).limit(limit))
+    if scope == "mine":
+        stmt = stmt.where(_mine(user))
+    elif scope == "team":
+        stmt = stmt.where(_on_team(user), ~_mine(user))
+    elif scope == "overdue":
+        stmt = stmt.where(or_(_mine(user), _on_team(user)), Task.due_at < utcnow())
+    elif scope == "centre":
+        if "supervisor" not in user.roles:
+            return []
+        stmt = stmt.where(Case.centre_id == user.agency_id)
+    else:
+        raise ValueError(scope)
+    return list(db.session.scalars(stmt))
+
+
+def counts(user: User) -> dict[str, int]:
+    return {scope: len(inbox(user, scope)) for scope in SCOPES if scope != "centre" or "supervisor" in user.roles}

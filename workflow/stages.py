@@ -1,0 +1,295 @@
+"""What each trigger stores. Every function takes the engine's `Context` and only touches the
+session: the engine owns the transaction, checks and history.
+
+Context-dependent validation (a suspect named as an interview attendee, an unknown sample) raises
+`Invalid` with the field it concerns; the engine rolls the whole transition back.
+"""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from flask_babel import lazy_gettext as _l
+
+from . import settings
+from .clocks import add_months
+from .errors import Invalid
+from .extensions import db
+from .models import (
+    AidFlag,
+    Contact,
+    CustodyTransfer,
+    ForensicExam,
+    Injury,
+    Interview,
+    InterviewAttendee,
+    PsychRecord,
+    ReinterviewRequest,
+    Sample,
+    Suspect,
+    TeamMember,
+    Visit,
+)
+
+if TYPE_CHECKING:
+    from .engine import Context
+
+
+# --- intake -----------------------------------------------------------------------------------
+
+def add_contact(ctx: Context) -> None:
+    d = ctx.data
+    ctx.case.contacts.append(Contact(kind=d["kind"], name=d["name"].strip(), relation=d.get("relation") or "",
+                                     phone=d.get("phone") or "", is_suspect=bool(d.get("is_suspect")),
+                                     absent=bool(d.get("absent"))))
+
+
+def add_suspect(ctx: Context) -> None:
+    ctx.case.incident.suspects.append(
+        Suspect(name=ctx.data["name"].strip(), relation_to_victims=ctx.data.get("relation_to_victims") or "")
+    )
+
+
+def record_consent(ctx: Context) -> None:
+    contact = next((c for c in ctx.case.contacts if c.id == ctx.data["given_by"] and c.can_act_for_child), None)
+    if contact is None:
+        raise Invalid(_l("Consent must come from a guardian or appropriate adult who is not a suspect."),
+                      {"given_by": [str(_l("Not a valid choice."))]})
+    ctx.case.consent_given_by = contact.name
+    ctx.case.consent_recorded_at = ctx.now
+    ctx.case.consent_note = ctx.data.get("note") or ""
+
+
+def assign_member(ctx: Context) -> None:
+    from .services.teams import candidates
+
+    role, user_id = ctx.data["role"], ctx.data["user_id"]
+    user = next((u for u in candidates(ctx.case) if u.id == user_id), None)
+    if user is None or role not in user.roles:
+        raise Invalid(_l("This person does not hold that role."), {"user_id": [str(_l("Not a valid choice."))]})
+    row = next((m for m in ctx.case.team if m.role == role), None)
+    if row is None:
+        ctx.case.team.append(TeamMember(role=role, user_id=user.id, user=user, assigned_at=ctx.now))
+    else:
+        row.user_id, row.user, row.assigned_at = user.id, user, ctx.now
+    # Open tasks of that role follow the new member.
+    for task in ctx.case.tasks:
+        if task.closed_at is None and task.role == role:
+            task.assignee_id = user.id
+
+
+# --- forensic exam ----------------------------------------------------------------------------
+
+def _exam(ctx: Context) -> ForensicExam:
+    if ctx.case.exam is None:
+        ctx.case.exam = ForensicExam()
+    return ctx.case.exam
+
+
+def approve_exam_exception(ctx: Context) -> None:
+    exam = _exam(ctx)
+    exam.exception_approved_by_id = ctx.actor.id
+    exam.exception_reason = ctx.data["reason"]
+
+
+def start_exam(ctx: Context) -> None:
+    exam = _exam(ctx)
+    exam.examiner_id = ctx.actor.id
+    exam.started_at = ctx.now
+
+
+def record_exam(ctx: Context) -> None:
+    exam = _exam(ctx)
+    exam.findings = ctx.data["findings"]
+    exam.injuries.clear()
+    for row in ctx.data["injuries"]:
+        exam.injuries.append(Injury(body_site=row["body_site"].strip(), description=row.get("description") or ""))
+
+
+def add_sample(ctx: Context) -> None:
+    exam = _exam(ctx)
+    label = ctx.data["label"].strip()
+    if any(s.label == label for s in exam.samples):
+        raise Invalid(_l("A sample with this label exists."), {"label": [str(_l("Labels must be unique."))]})
+    exam.samples.append(Sample(label=label, kind=ctx.data["kind"], collected_at=ctx.data["collected_at"]))
+
+
+def transfer_custody(ctx: Context) -> None:
+    sample = next((s for s in ctx.case.exam.samples if s.id == ctx.data["sample_id"]), None)
+    if sample is None:
+        raise Invalid(_l("Unknown sample."), {"sample_id": [str(_l("Not a valid choice."))]})
+    if ctx.data["handed_at"] < sample.collected_at:
+        raise Invalid(_l("A hand-over cannot precede the collection."),
+                      {"handed_at": [str(_l("Before the sample was collected."))]})
+    sample.transfers.append(CustodyTransfer(
+        from_name=ctx.data["from_name"], to_name=ctx.data["to_name"], to_agency=ctx.data["to_agency"],
+        handed_at=ctx.data["handed_at"], recorded_by_id=ctx.actor.id,
+    ))
+
+
+def complete_exam(ctx: Context) -> None:
+    ctx.case.exam.completed_at = ctx.now
+
+
+def waive_exam(ctx: Context) -> None:
+    exam = _exam(ctx)
+    exam.waived_by_id = ctx.actor.id
+    exam.waive_reason = ctx.data["reason"]
+
+
+# --- interviews -------------------------------------------------------------------------------
+
+def _suspect_names(case) -> set[str]:
+    names = {s.name.strip() for s in case.incident.suspects}
+    names |= {c.name.strip() for c in case.contacts if c.is_suspect}
+    return names
+
+
+def _check_attendance(case, attendees: list[dict]) -> None:
+    """A suspect never attends; interviewer, psychologist and a guardian or appropriate adult must."""
+    suspects = _suspect_names(case)
+    named_suspects = [a["name"] for a in attendees if a["name"].strip() in suspects]
+    if named_suspects:
+        raise Invalid(_l("A suspect can never attend the interview: %(names)s.", names=", ".join(named_suspects)),
+                      {"attendees": [str(_l("A suspect can never attend the interview."))]})
+    roles = {a["role"] for a in attendees}
+    missing = []
+    if "interviewer" not in roles:
+        missing.append(str(_l("interviewer")))
+    if "psychologist" not in roles:
+        missing.append(str(_l("psychologist")))
+    if not roles & {"guardian", "appropriate_adult"}:
+        missing.append(str(_l("guardian or appropriate adult")))
+    if missing:
+        message = _l("Attendance must include: %(roles)s.", roles=", ".join(missing))
+        raise Invalid(message, {"attendees": [str(message)]})
+
+
+def _add_interview(ctx: Context, kind: str, **fields) -> Interview:
+    case = ctx.case
+    interview = Interview(kind=kind, sequence=len(case.interviews) + 1, recorded_by_id=ctx.actor.id, **fields)
+    case.interviews.append(interview)
+    case.interview_count += 1
+    return interview
+
+
+def _recorded_interview(ctx: Context, kind: str) -> Interview:
+    d = ctx.data
+    _check_attendance(ctx.case, d["attendees"])
+    interview = _add_interview(ctx, kind, started_at=d["started_at"], ended_at=d["ended_at"],
+                               av_reference=d["av_reference"], notes=d.get("notes") or "")
+    for row in d["attendees"]:
+        interview.attendees.append(InterviewAttendee(name=row["name"].strip(), role=row["role"]))
+    return interview
+
+
+def record_joint_interview(ctx: Context) -> None:
+    _recorded_interview(ctx, "joint")
+
+
+def record_prior_interview(ctx: Context) -> None:
+    d = ctx.data
+    _add_interview(ctx, "prior", started_at=d["started_at"], prior_reference=d["prior_reference"],
+                   prior_agency=d["prior_agency"], notes=d["reason"])
+
+
+def request_reinterview(ctx: Context) -> None:
+    ctx.case.reinterview_requests.append(
+        ReinterviewRequest(reason=ctx.data["reason"], requested_by_id=ctx.actor.id, requested_at=ctx.now)
+    )
+
+
+def _pending_request(case) -> ReinterviewRequest:
+    return next(r for r in case.reinterview_requests if r.used_by_interview_id is None)
+
+
+def approve_reinterview(ctx: Context) -> None:
+    request = _pending_request(ctx.case)
+    request.approved_by_id = ctx.actor.id
+    request.approved_at = ctx.now
+
+
+def record_supplementary_interview(ctx: Context) -> None:
+    request = _pending_request(ctx.case)
+    interview = _recorded_interview(ctx, "supplementary")
+    db.session.flush()
+    request.used_by_interview_id = interview.id
+
+
+# --- psychological support --------------------------------------------------------------------
+
+def psych_record(kind: str):
+    def apply(ctx: Context) -> None:
+        d = ctx.data
+        ctx.case.psych_records.append(PsychRecord(
+            kind=kind, occurred_on=d["occurred_on"], summary=d["summary"],
+            private_notes=d.get("private_notes") or "", risk_level=d.get("risk_level"),
+            scales=d.get("scales"), plan_kind=d.get("plan_kind"), sessions_planned=d.get("sessions_planned"),
+            recorded_by_id=ctx.actor.id,
+        ))
+
+    apply.__name__ = f"record_{kind}"
+    return apply
+
+
+# --- aid --------------------------------------------------------------------------------------
+
+def flag_aid(ctx: Context) -> None:
+    ctx.case.aid_flags.append(AidFlag(grounds=list(ctx.data["grounds"]), note=ctx.data.get("note") or "",
+                                      flagged_by_id=ctx.actor.id, flagged_at=ctx.now))
+
+
+# --- follow-up --------------------------------------------------------------------------------
+
+def schedule_visits(ctx: Context) -> None:
+    """On entering follow-up: the return-visit schedule, once (a rejected closure keeps it)."""
+    if ctx.case.visits:
+        return
+    today = ctx.now.date()
+    for months in settings.get("visit_schedule_months"):
+        ctx.case.visits.append(Visit(due_on=add_months(today, int(months))))
+
+
+def add_visit(ctx: Context) -> None:
+    if ctx.data["due_on"] < ctx.now.date():
+        raise Invalid(_l("The due date is in the past."), {"due_on": [str(_l("The due date is in the past."))]})
+    ctx.case.visits.append(Visit(due_on=ctx.data["due_on"]))
+
+
+def _scheduled_visit(ctx: Context) -> Visit:
+    visit = next((v for v in ctx.case.visits if v.id == ctx.data["visit_id"] and v.status == "scheduled"), None)
+    if visit is None:
+        raise Invalid(_l("Unknown or settled visit."), {"visit_id": [str(_l("Not a valid choice."))]})
+    return visit
+
+
+def record_visit(ctx: Context) -> None:
+    d = ctx.data
+    if d["done_on"] > ctx.now.date():
+        raise Invalid(_l("A visit cannot be recorded before it happens."),
+                      {"done_on": [str(_l("The date is in the future."))]})
+    visit = _scheduled_visit(ctx)
+    visit.status = "done"
+    visit.recorded_by_id = ctx.actor.id
+    visit.done_on, visit.mode, visit.satisfaction = d["done_on"], d["mode"], d["satisfaction"]
+    for name in ("attendees", "wellbeing", "school_attendance", "needs"):
+        setattr(visit, name, d.get(name) or "")
+
+
+def cancel_visit(ctx: Context) -> None:
+    visit = _scheduled_visit(ctx)
+    visit.status = "cancelled"
+    visit.cancel_reason = ctx.data["reason"]
+    visit.recorded_by_id = ctx.actor.id
+
+
+# --- suspension -------------------------------------------------------------------------------
+
+def suspend(ctx: Context) -> None:
+    ctx.case.suspended_at = ctx.now
+    ctx.case.suspend_reason = ctx.data["reason"]
+
+
+def resume(ctx: Context) -> None:
+    ctx.case.suspended_at = None
+    ctx.case.suspend_reason = None
+

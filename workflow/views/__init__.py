@@ -1,0 +1,56 @@
+"""Server-rendered pages: one blueprint per feature, plus app-wide headers, errors and helpers."""
+from __future__ import annotations
+
+from flask import Flask, jsonify, render_template, request
+from flask_babel import gettext as _
+from flask_wtf.csrf import CSRFError
+
+from .. import definition, labels
+from ..permissions import can
+
+CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; object-src 'none'; "
+       "frame-ancestors 'none'; base-uri 'self'; form-action 'self'")
+
+
+def _security_headers(response):
+    response.headers.setdefault("Content-Security-Policy", CSP)
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("X-Frame-Options", "DENY")
+    response.headers.setdefault("Referrer-Policy", "no-referrer")
+    if request.path.startswith(("/cases", "/inbox", "/api/")):
+        response.headers.setdefault("Cache-Control", "no-store")  # case data never sits in caches
+    return response
+
+
+def _error_page(status: int, message: str):
+    if request.path.startswith("/api/"):
+        code = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
+                405: "method_not_allowed", 409: "conflict", 413: "too_large", 422: "invalid",
+                429: "rate_limited"}.get(status, "server_error")
+        return jsonify(error=code, message=message), status
+    return render_template("error.html", status=status, message=message), status
+
+
+def init_app(app: Flask) -> None:
+    from . import admin, auth, cases, inbox
+
+    for module in (auth, inbox, cases, admin):
+        app.register_blueprint(module.bp)
+    app.after_request(_security_headers)
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(exc):
+        return _error_page(400, _("The form expired or was not sent from OneStop; reload the page and try again."))
+
+    for status, text in ((400, "Bad request."), (403, "You may not do this."), (404, "Not found."),
+                         (405, "Method not allowed."), (413, "Request too large.")):
+        app.register_error_handler(status, lambda exc, s=status, t=text: _error_page(s, _(t)))
+
+    @app.errorhandler(500)
+    def server_error(exc):
+        app.logger.exception("server error: %s", exc)
+        return _error_page(500, _("Something went wrong on our side; nothing was saved. Please try again."))
+
+    @app.context_processor
+    def template_helpers():
+        return {"can": can, "labels": labels, "definition": definition}
