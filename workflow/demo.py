@@ -1,2 +1,235 @@
-DEMO_USERS = []
-def seed(password): return False
+"""Demo data and the scripted path through the workflow.
+
+`seed` loads agencies, one user per role and cases in every state. `drive` takes a case to any
+state through the engine with realistic data, exactly as users would; the tests use it too.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import logging
+
+from sqlalchemy import select
+from werkzeug.datastructures import MultiDict
+
+from . import definition, engine
+from .extensions import db
+from .models import Agency, Case, User, utcnow
+from .services import cases as case_service
+from .services.users import create_user
+
+log = logging.getLogger(__name__)
+
+CENTRE = "市妇女儿童医疗中心一站式取证救助中心"
+AGENCIES: tuple[tuple[str, str], ...] = (
+    (CENTRE, "centre"),
+    ("市妇女儿童医疗中心", "hospital"),
+    ("市人民检察院", "procuratorate"),
+    ("市公安局", "police"),
+    ("市妇女联合会", "womens_federation"),
+    ("市民政局", "civil_affairs"),
+    ("市教育局", "education"),
+    ("市实验小学", "school"),
+    ("市检察院信息中心", "it"),
+)
+# username, full name, sex, roles, agency
+DEMO_USERS: tuple[tuple[str, str, str, tuple[str, ...], str], ...] = (
+    ("intake", "陈晓燕", "F", ("intake_officer",), CENTRE),
+    ("examiner", "林静", "F", ("examiner",), "市妇女儿童医疗中心"),
+    ("examiner_m", "周建国", "M", ("examiner",), "市妇女儿童医疗中心"),
+    ("interviewer", "王磊", "M", ("interviewer",), "市人民检察院"),
+    ("psychologist", "李敏", "F", ("psychologist",), CENTRE),
+    ("prosecutor", "张华", "F", ("case_prosecutor",), "市人民检察院"),
+    ("aid_officer", "刘洋", "M", ("aid_officer",), "市人民检察院"),
+    ("aid_approver", "赵志强", "M", ("aid_approver",), "市人民检察院"),
+    ("finance", "孙丽", "F", ("finance_officer",), "市人民检察院"),
+    ("social", "黄芳", "F", ("social_worker",), "市妇女联合会"),
+    ("supervisor", "吴主任", "F", ("supervisor",), CENTRE),
+    ("registry", "郑伟", "M", ("registry_maintainer",), "市人民检察院"),
+    ("school_hr", "何老师", "F", ("employer_hr",), "市实验小学"),
+    ("auditor", "冯审计", "M", ("auditor",), "市人民检察院"),
+    ("admin", "系统管理员", "M", ("admin",), "市检察院信息中心"),
+)
+TEAM = ("examiner", "interviewer", "psychologist", "case_prosecutor", "social_worker")
+
+
+def flat(data: dict) -> MultiDict:
+    """JSON-like data to WTForms field names: lists of objects become `name-0-field`."""
+    items: list[tuple[str, str]] = []
+    for key, value in data.items():
+        if isinstance(value, list):
+            for index, item in enumerate(value):
+                if isinstance(item, dict):
+                    items += [(f"{key}-{index}-{k}", _text(v)) for k, v in item.items() if v not in (None, False)]
+                else:
+                    items.append((key, _text(item)))
+        elif value not in (None, False):
+            items.append((key, _text(value)))
+    return MultiDict(items)
+
+
+def _text(value) -> str:
+    if value is True:
+        return "y"
+    if isinstance(value, dt.datetime):
+        return value.strftime("%Y-%m-%dT%H:%M")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return str(value)
+
+
+def fire(user: User | None, case: Case, trigger: str, data: dict | None = None) -> Case:
+    transition = engine.transition_for(trigger)
+    form = engine.build_form(transition, case, flat(data or {}), api=True)
+    return engine.fire(case, trigger, user, case.version, form)
+
+
+def referral(child_name: str = "李小雨", sex: str = "F", **overrides) -> dict:
+    """Form data of a realistic new referral (a hospital report of indecency by a neighbour)."""
+    data = {
+        "referral_source": "hospital",
+        "referral_detail": "急诊接诊后报告，儿童自述被邻居猥亵。",
+        "child_name": child_name,
+        "child_sex": sex,
+        "child_birth_date": dt.date(2016, 5, 12),
+        "offence_type": "indecency",
+        "police_case_no": "公刑立字〔2026〕1187号",
+        "occurred_on": utcnow().date() - dt.timedelta(days=2),
+        "contacts": [{"kind": "guardian", "name": "张丽", "relation": "母亲", "phone": "13800138000"}],
+        "suspects": [{"name": "赵某", "relation_to_victims": "邻居"}],
+    }
+    data.update(overrides)
+    return data
+
+
+def new_case(actor: User, **overrides) -> Case:
+    form = engine.build_form(definition.CREATE, None, flat(referral(**overrides)), api=True)
+    return case_service.create_case(actor, form)
+
+
+def _visit_data(visit) -> dict:
+    return {"visit_id": visit.id, "done_on": utcnow().date(), "mode": "home", "attendees": "社工黄芳、母亲张丽",
+            "wellbeing": "情绪稳定，睡眠改善。", "school_attendance": "正常上学", "needs": "", "satisfaction": 5}
+
+
+def _steps(case: Case, actors: dict[str, User]):
+    """The next (role, trigger, data) that moves `case` along the main path, by state."""
+    now = utcnow().replace(microsecond=0)
+    state = case.state
+    if state == "referred":
+        for role in TEAM:
+            if case.member(role) is None:
+                return "supervisor", "assign_member", {"role": role, "user_id": actors[role].id}
+        if case.consent_recorded_at is None:
+            guardian = next(c for c in case.contacts if c.can_act_for_child)
+            return "intake_officer", "record_consent", {"given_by": guardian.id,
+                                                        "note": "已向母亲说明一站式流程并取得书面同意。"}
+        return "intake_officer", "register", {}
+    if state == "registered":
+        return "examiner", "start_exam", {}
+    if state == "forensic_exam":
+        exam = case.exam
+        if not exam.findings:
+            return "examiner", "record_exam", {
+                "findings": "外阴见轻度红肿，无活动性出血。", "injuries": [
+                    {"body_site": "左上臂", "description": "3×2 cm 淤青"}]}
+        if not exam.samples:
+            return "examiner", "add_sample", {"label": "S-01", "kind": "阴道拭子",
+                                              "collected_at": now - dt.timedelta(hours=1)}
+        for sample in exam.samples:
+            if not sample.transfers:
+                return "examiner", "transfer_custody", {
+                    "sample_id": sample.id, "from_name": "林静", "to_name": "刑事技术员 钱某",
+                    "to_agency": "市公安局物证鉴定所", "handed_at": now}
+        return "examiner", "complete_exam", {}
+    if state == "joint_interview":
+        return "interviewer", "complete_interview", {
+            "started_at": now - dt.timedelta(hours=1), "ended_at": now, "av_reference": "AV-2026-0412",
+            "notes": "在一站式询问室进行，全程同步录音录像。",
+            "attendees": [{"name": actors["interviewer"].full_name, "role": "interviewer"},
+                          {"name": actors["psychologist"].full_name, "role": "psychologist"},
+                          {"name": "张丽", "role": "guardian"}]}
+    if state == "psych_intervention":
+        kinds = {r.kind for r in case.psych_records}
+        if "assessment" not in kinds:
+            return "psychologist", "record_assessment", {
+                "occurred_on": now.date(), "risk_level": "medium", "summary": "存在中度焦虑，建议短程干预。",
+                "private_notes": "儿童提到夜间噩梦，反复出现。",
+                "scales": [{"name": "CDI", "score": 18}, {"name": "SCARED", "score": 31}]}
+        if "plan" not in kinds:
+            return "psychologist", "record_plan", {"occurred_on": now.date(), "plan_kind": "sessions",
+                                                   "sessions_planned": 6, "summary": "每周一次，共六次游戏治疗。"}
+        return "psychologist", "complete_intervention", {}
+    if state == "aid_review":
+        return "case_prosecutor", "decline_aid", {"reason": "家庭经济状况良好，已获民事赔偿，无需司法救助。"}
+    if state == "follow_up":
+        visit = next((v for v in case.visits if v.status == "scheduled"), None)
+        if visit is not None:
+            return "social_worker", "record_visit", _visit_data(visit)
+        return "social_worker", "request_closure", {}
+    if state == "closure_review":
+        return "supervisor", "approve_closure", {}
+    raise ValueError(f"no scripted step from {state}")
+
+
+ORDER = ("referred", "registered", "forensic_exam", "joint_interview", "psych_intervention", "aid_review",
+         "follow_up", "closure_review", "closed")
+
+
+def drive(case: Case, target: str, actors: dict[str, User]) -> Case:
+    """Fire scripted steps until `case` is in `target` (a state on the main path, or withdrawn)."""
+    if target == "withdrawn":
+        return fire(actors["supervisor"], case, "withdraw", {"reason": "家长撤回报告，经核实系误报。"})
+    while case.state != target:
+        if ORDER.index(case.state) > ORDER.index(target):
+            raise ValueError(f"cannot go back from {case.state} to {target}")
+        role, trigger, data = _steps(case, actors)
+        fire(actors[role], case, trigger, data)
+    return case
+
+
+def demo_actors() -> dict[str, User]:
+    users = {u.username: u for u in db.session.scalars(select(User))}
+    return {"supervisor": users["supervisor"], "intake_officer": users["intake"], "examiner": users["examiner"],
+            "interviewer": users["interviewer"], "psychologist": users["psychologist"],
+            "case_prosecutor": users["prosecutor"], "social_worker": users["social"]}
+
+
+CHILDREN = ("李小雨", "王乐乐", "陈思思", "刘子涵", "杨一诺", "黄可欣", "赵天宇", "周梓萱", "吴浩然", "徐佳怡",
+            "孙明轩", "马欣妍", "朱雨桐", "胡博文", "郭诗琪", "何俊杰", "高若曦", "林子墨", "罗安琪", "梁嘉豪",
+            "宋雨菲", "郑晨阳", "谢语嫣", "韩子轩")
+
+
+def seed(password: str) -> bool:
+    """Load the demo data unless it is there; return whether anything was created."""
+    if db.session.scalar(select(User.id).where(User.username == "supervisor")):
+        return False
+    agencies = {}
+    for name, kind in AGENCIES:
+        agencies[name] = Agency(name=name, kind=kind, region="示例市")
+        db.session.add(agencies[name])
+    db.session.commit()
+    for username, full_name, sex, roles, agency in DEMO_USERS:
+        create_user(username=username, password=password, full_name=full_name, sex=sex, roles=list(roles),
+                    agency=agencies[agency])
+    actors = demo_actors()
+    children = iter(CHILDREN)
+
+    def make(state: str, **overrides) -> Case:
+        sex = overrides.pop("sex", "F" if len(db.session.scalars(select(Case.id)).all()) % 3 else "M")
+        case = new_case(actors["intake_officer"], child_name=next(children), sex=sex, **overrides)
+        return drive(case, state, actors)
+
+    for state in ORDER:
+        make(state)
+        make(state)
+    make("withdrawn")
+    # Two children of one incident (siblings harmed by their stepfather, who is also a guardian).
+    first = make("registered", offence_type="abuse", suspects=[{"name": "钱某", "relation_to_victims": "继父"}],
+                 contacts=[{"kind": "guardian", "name": "钱某", "relation": "继父", "is_suspect": True},
+                           {"kind": "guardian", "name": "孙梅", "relation": "母亲"}])
+    make("referred", incident_number=first.incident.number, suspects=[],
+         contacts=[{"kind": "appropriate_adult", "name": "社区主任 何某", "relation": "合适成年人"}])
+    suspended = make("joint_interview")
+    fire(actors["supervisor"], suspended, "suspend", {"reason": "儿童住院治疗，暂停询问。"})
+    log.info("demo data loaded")
+    return True
