@@ -60,6 +60,14 @@ def workflow_diagram_command(out: Path, highlight):
     click.echo(f"wrote {out}")
 
 
+@click.command("workflow-table")
+def workflow_table_command():
+    """Print the trigger table (Markdown) generated from the process definition, for docs/workflow.md."""
+    from .diagram import transitions_markdown
+
+    click.echo(transitions_markdown(), nl=False)
+
+
 def init_app(app: Flask) -> None:
-    for command in (create_user_command, seed_demo_command, workflow_diagram_command):
+    for command in (create_user_command, seed_demo_command, workflow_diagram_command, workflow_table_command):
         app.cli.add_command(command)

@@ -29,6 +29,18 @@ def workflow_svg(current_state: str | None = None) -> str:
             style = "dashed" if transition.automatic or source in (transition.dest,) else "solid"
             graph.edge(source, transition.dest, label=transition.trigger, style=style)
     internal = sorted({t.trigger for t in definition.TRANSITIONS if t.dest is None})
-    graph.attr(label=_("Actions recorded within a stage: %(triggers)s", triggers=", ".join(internal)),
+    lines = [", ".join(internal[i:i + 6]) for i in range(0, len(internal), 6)]
+    graph.attr(label=_("Actions recorded within a stage:") + "\l" + "\l".join(lines) + "\l",
                labelloc="b", labeljust="l", fontsize="9")
     return graph.pipe(format="svg", encoding="utf-8")
+
+
+def transitions_markdown() -> str:
+    """The trigger table of docs/workflow.md, generated from the definition (English names)."""
+    rows = ["| trigger | from | to | roles | guards | form |", "|---|---|---|---|---|---|"]
+    for t in (definition.CREATE, *definition.TRANSITIONS):
+        rows.append("| `{}` | {} | {} | {} | {} | {} |".format(
+            t.trigger, ", ".join(t.sources) or "—", t.dest or "(same stage)",
+            ", ".join(t.roles) or "system (aid module)", ", ".join(g.__name__ for g in t.guards) or "—",
+            t.form.__name__))
+    return "\n".join(rows) + "\n"
