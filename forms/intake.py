@@ -55,8 +55,8 @@ class CreateCaseForm(ActionForm):
     child_id_number = StringField(_l("Child's ID number (optional)"), validators=[Optional(), resident_id])
     incident_number = StringField(_l("Existing incident number (for another child of the same incident)"),
                                   validators=[Optional(), Length(max=32)])
-    offence_type = SelectField(_l("Offence type"), choices=[("", "—")] + OFFENCE_CHOICES,
-                               validators=[Optional()])
+    # No Optional(): it would stop the chain before validate_offence_type, which requires it.
+    offence_type = SelectField(_l("Offence type"), choices=[("", "—")] + OFFENCE_CHOICES, default="")
     police_case_no = StringField(_l("Police case number"), validators=[Optional(), Length(max=64)])
     occurred_on = DateField(_l("Date of the incident"), validators=[Optional()])
     contacts = FieldList(FormField(ContactRow), min_entries=2, max_entries=10)

@@ -11,6 +11,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from flask import g
 from flask_migrate import upgrade
 from sqlalchemy import text
 
@@ -88,6 +89,13 @@ def app(database_template, tmp_path):
         path = tmp_path / "test.sqlite"
         shutil.copyfile(database_template, path)
         application = create_app(_config(f"sqlite:///{path}"))
+
+    @application.teardown_request
+    def forget_user(exc):  # noqa: ARG001
+        # Requests reuse the test's app context (and its `g`): drop Flask-Login's cached user so
+        # each request authenticates from its own session or token.
+        g.pop("_login_user", None)
+
     with application.app_context():
         yield application
         db.session.remove()

@@ -162,6 +162,14 @@ def fire(case: Case, trigger: str, actor: User | None, version: Any, form) -> Ca
             if not transition.automatic:
                 raise WorkflowError(_("Only automatic triggers can be fired by the system."), status=403,
                                     code="forbidden")
+            # The system obeys the suspension and the state like users do (see permissions._fire).
+            if case.suspended and not transition.allowed_while_suspended:
+                raise WorkflowError(_("The case is suspended: %(reason)s", reason=case.suspend_reason),
+                                    status=409, code="suspended")
+            if case.state not in transition.sources:
+                raise WorkflowError(_("Not possible in the current stage (%(state)s).",
+                                      state=definition.STATE_BY_NAME[case.state].label),
+                                    status=409, code="wrong_state")
         else:
             allowed, reason = can(actor, trigger, case)
             # Someone who may act but read an old version learns that first: the state or data
@@ -229,7 +237,8 @@ def form_errors(form) -> dict[str, list[str]]:
             for key, value in errors.items():
                 out.update(flatten(value, f"{prefix}{key}" if not prefix else f"{prefix}-{key}"))
         elif isinstance(errors, list):
-            messages = [str(e) for e in errors if isinstance(e, str)]
+            # Messages may be lazy strings (custom validators use lazy_gettext): not str instances.
+            messages = [str(e) for e in errors if not isinstance(e, (dict, list))]
             if messages:
                 out[prefix] = messages
             for index, item in enumerate(errors):

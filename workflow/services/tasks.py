@@ -11,7 +11,8 @@ SCOPES = ("mine", "team", "overdue", "centre")
 
 
 def _mine(user: User):
-    condition = Task.assignee_id == user.id
+    # Never NULL for unassigned tasks, so that `~_mine(user)` (the team scope) keeps them.
+    condition = and_(Task.assignee_id.is_not(None), Task.assignee_id == user.id)
     if "supervisor" in user.roles:
         # Supervisor tasks are centre-wide: any supervisor of the centre may take them.
         condition = or_(condition, and_(Task.role == "supervisor", Task.assignee_id.is_(None),

@@ -1,3 +1,159 @@
-from flask import Blueprint
+"""Administration pages: agencies, users and settings. Administrators only; no case content."""
+from __future__ import annotations
 
-bp = Blueprint("admin", __name__)
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, PasswordField, SelectField, StringField
+from wtforms.validators import DataRequired, Length, Optional
+
+from forms.base import MultiCheckboxField
+
+from .. import settings
+from ..errors import WorkflowError
+from ..labels import AGENCY_KIND_LABELS, ROLE_LABELS
+from ..models import AGENCY_KINDS, ROLES
+from ..permissions import can
+from ..services import admin as admin_service
+from ..services import users as user_service
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+SEX_CHOICES = [("F", _l("Female")), ("M", _l("Male"))]
+
+
+class AgencyForm(FlaskForm):
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
+    kind = SelectField(_l("Kind"), choices=[(k, AGENCY_KIND_LABELS.get(k, k)) for k in AGENCY_KINDS],
+                       validators=[DataRequired()])
+    region = StringField(_l("Region"), validators=[Optional(), Length(max=100)])
+
+
+class UserForm(FlaskForm):
+    username = StringField(_l("Username"), validators=[DataRequired(), Length(max=80)])
+    full_name = StringField(_l("Full name"), validators=[DataRequired(), Length(max=120)])
+    sex = SelectField(_l("Sex"), choices=SEX_CHOICES, validators=[DataRequired()])
+    agency_id = SelectField(_l("Agency"), coerce=int, validators=[DataRequired()])
+    roles = MultiCheckboxField(_l("Roles"), choices=[(r, ROLE_LABELS.get(r, r)) for r in ROLES],
+                               validators=[DataRequired()])
+    active = BooleanField(_l("Active"), default=True)
+    password = PasswordField(_l("Password (at least 10 characters)"), validators=[Optional(), Length(max=200)])
+
+
+class SettingsForm(FlaskForm):
+    visit_schedule_months = StringField(
+        _l("Return visits, months after follow-up starts (comma-separated)"),
+        validators=[DataRequired(), Length(max=100)])
+
+
+@bp.before_request
+@login_required
+def _admins_only():
+    allowed, _reason = can(current_user, "manage_users")
+    if not allowed:
+        abort(403)
+
+
+def _field_errors(form, exc: WorkflowError) -> list[str]:
+    leftover = []
+    for name, messages in exc.fields.items():
+        field = form._fields.get(name)
+        messages = [str(m) for m in messages]
+        if field is None:
+            leftover += messages
+        else:
+            field.errors = [*(field.errors or []), *messages]
+    return [exc.message, *leftover]
+
+
+@bp.route("/")
+def index():
+    return render_template("admin/index.html", agencies=admin_service.list_agencies(),
+                           users=admin_service.list_users())
+
+
+# --- agencies -----------------------------------------------------------------------------------
+
+@bp.route("/agencies/new", methods=["GET", "POST"])
+@bp.route("/agencies/<int:agency_id>", methods=["GET", "POST"])
+def agency(agency_id: int | None = None):
+    try:
+        existing = admin_service.get_agency(agency_id) if agency_id else None
+    except WorkflowError:
+        abort(404)
+    form = AgencyForm(obj=existing)
+    messages: list[str] = []
+    if form.validate_on_submit():
+        try:
+            admin_service.save_agency(existing, name=form.name.data, kind=form.kind.data,
+                                      region=form.region.data or "")
+        except WorkflowError as exc:
+            messages = _field_errors(form, exc)
+        else:
+            flash(_("Agency %(name)s saved.", name=form.name.data), "success")
+            return redirect(url_for("admin.index"))
+    status = 422 if request.method == "POST" else 200
+    return render_template("admin/agency.html", form=form, agency=existing, messages=messages), status
+
+
+# --- users --------------------------------------------------------------------------------------
+
+@bp.route("/users/new", methods=["GET", "POST"])
+@bp.route("/users/<int:user_id>", methods=["GET", "POST"])
+def user(user_id: int | None = None):
+    try:
+        existing = admin_service.get_user(user_id) if user_id else None
+    except WorkflowError:
+        abort(404)
+    form = UserForm(obj=existing)
+    form.agency_id.choices = [(a.id, a.name) for a in admin_service.list_agencies()]
+    if existing is not None and request.method == "GET":
+        form.roles.data = sorted(existing.roles)
+    if existing is not None:
+        form.username.data = existing.username  # usernames do not change
+    messages: list[str] = []
+    if form.validate_on_submit():
+        try:
+            agency = admin_service.get_agency(form.agency_id.data)
+            if existing is None:
+                saved = user_service.create_user(
+                    username=form.username.data.strip(), password=form.password.data or "",
+                    full_name=form.full_name.data.strip(), sex=form.sex.data, roles=form.roles.data,
+                    agency=agency)
+            else:
+                saved = user_service.update_user(
+                    existing, full_name=form.full_name.data.strip(), sex=form.sex.data, roles=form.roles.data,
+                    agency=agency, active=form.active.data, password=form.password.data or None)
+        except WorkflowError as exc:
+            messages = _field_errors(form, exc)
+        else:
+            flash(_("User %(username)s saved.", username=saved.username), "success")
+            return redirect(url_for("admin.index"))
+    status = 422 if request.method == "POST" else 200
+    return render_template("admin/user.html", form=form, user=existing, messages=messages), status
+
+
+# --- settings -----------------------------------------------------------------------------------
+
+@bp.route("/settings", methods=["GET", "POST"])
+def settings_page():
+    form = SettingsForm()
+    messages: list[str] = []
+    if request.method == "GET":
+        form.visit_schedule_months.data = ", ".join(str(m) for m in settings.get("visit_schedule_months"))
+    elif form.validate_on_submit():
+        parts = [p.strip() for p in form.visit_schedule_months.data.replace("，", ",").split(",") if p.strip()]
+        if not all(p.isdigit() for p in parts):
+            form.visit_schedule_months.errors = [_("Use whole numbers separated by commas, e.g. 1, 3, 6.")]
+        else:
+            try:
+                admin_service.save_visit_schedule([int(p) for p in parts])
+            except WorkflowError as exc:
+                messages = _field_errors(form, exc)
+            else:
+                flash(_("Settings saved."), "success")
+                return redirect(url_for("admin.settings_page"))
+    status = 422 if request.method == "POST" else 200
+    return render_template("admin/settings.html", form=form, messages=messages), status

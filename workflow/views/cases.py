@@ -1,3 +1,276 @@
-from flask import Blueprint
+"""Case pages: list and search, new referral, the case page with its actions, and action POSTs."""
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from flask import Blueprint, Response, abort, current_app, flash, g, redirect, render_template, request, url_for
+from flask_babel import format_date, format_datetime, get_locale
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required
+from wtforms.fields import DateField, DateTimeField, FieldList, FormField
+from wtforms.fields.core import UnboundField
+
+from forms.followup import VISIT_MODE_CHOICES
+from forms.intake import CONTACT_KIND_CHOICES, OFFENCE_CHOICES, REFERRAL_SOURCE_CHOICES, SEX_CHOICES
+from forms.interview import ATTENDEE_ROLE_CHOICES
+from forms.psych import PLAN_CHOICES, RISK_CHOICES
+
+from .. import definition, engine
+from ..diagram import workflow_svg
+from ..errors import NotFound, StaleVersion, WorkflowError
+from ..extensions import db
+from ..models import Case, User, utcnow
+from ..permissions import can
+from ..services import cases as case_service
+from ..settings import AID_GROUNDS
 
 bp = Blueprint("cases", __name__)
+
+# The diagram only depends on the highlighted state and the language: draw each once per process.
+_DIAGRAMS: dict[tuple[str | None, str], str] = {}
+# Labels of stored codes, for display.
+CHOICES = {
+    "referral_source": REFERRAL_SOURCE_CHOICES, "sex": SEX_CHOICES, "offence": OFFENCE_CHOICES,
+    "contact_kind": CONTACT_KIND_CHOICES, "attendee_role": ATTENDEE_ROLE_CHOICES, "risk": RISK_CHOICES,
+    "plan": PLAN_CHOICES, "visit_mode": VISIT_MODE_CHOICES, "aid_ground": list(AID_GROUNDS.items()),
+}
+
+
+def _error_page(exc: WorkflowError):
+    return render_template("error.html", status=exc.status, message=exc.message), exc.status
+
+
+def _load(case_id: int) -> Case:
+    try:
+        return case_service.get_case(current_user, case_id)
+    except WorkflowError as exc:
+        abort(404 if exc.status == 404 else exc.status)
+
+
+# --- form error helpers -------------------------------------------------------------------------
+
+def _field_at(form, path: str):
+    """The (sub)field named by an error key such as `attendees` or `attendees-0-name`, or None."""
+    parts = path.split("-")
+    field = form._fields.get(parts[0])
+    for part in parts[1:]:
+        if isinstance(field, FieldList) and part.isdigit() and int(part) < len(field.entries):
+            field = field.entries[int(part)]
+        elif isinstance(field, FormField):
+            field = field.form._fields.get(part)
+        else:
+            return None
+    return field
+
+
+def _attach_errors(form, fields: dict[str, Any]) -> list[str]:
+    """Put errors a service reported (`Invalid.fields`) beside their fields; return the rest.
+
+    When the form failed its own validation its fields already carry the errors."""
+    if form.errors:
+        return []
+    leftover: list[str] = []
+    for name, messages in fields.items():
+        messages = [str(m) for m in (messages if isinstance(messages, (list, tuple)) else [messages])]
+        field = None if name in ("version", "csrf_token") else _field_at(form, name)
+        if field is None or isinstance(field, FormField):
+            leftover += messages
+            continue
+        current = [e for e in (field.errors or []) if isinstance(e, str)]
+        field.errors = [*(field.errors or []), *(m for m in messages if m not in current)]
+    return leftover
+
+
+# --- list, search, create -----------------------------------------------------------------------
+
+@bp.route("/cases")
+@login_required
+def index():
+    query = request.args.get("q", "")[:100]
+    state = request.args.get("state", "")
+    page = request.args.get("page", 1, type=int) or 1
+    try:
+        result = case_service.search_cases(current_user, query, state, max(page, 1),
+                                           current_app.config.get("CASES_PER_PAGE", 50))
+    except WorkflowError as exc:
+        return _error_page(exc)
+    return render_template("cases/index.html", pagination=result, q=query, state=state, today=dt.date.today())
+
+
+@bp.route("/cases/new", methods=["GET", "POST"])
+@login_required
+def new():
+    allowed, reason = can(current_user, "create_case")
+    if not allowed:
+        return render_template("error.html", status=reason.status, message=str(reason)), reason.status
+    if request.method == "GET":
+        return render_template("cases/new.html", form=engine.build_form(definition.CREATE, None, None))
+    g.canonical_url = url_for("cases.new")
+    form = engine.build_form(definition.CREATE, None, request.form)
+    try:
+        case = case_service.create_case(current_user, form)
+    except WorkflowError as exc:
+        messages = [exc.message, *_attach_errors(form, exc.fields)]
+        return render_template("cases/new.html", form=form, messages=messages), exc.status
+    flash(_("Case %(number)s was created.", number=case.number), "success")
+    return redirect(url_for("cases.show", case_id=case.id))
+
+
+# --- the case page ------------------------------------------------------------------------------
+
+LIST_LABELS = {"contacts": _l("Guardians and appropriate adults"), "suspects": _l("Suspects"),
+               "injuries": _l("Injuries"), "attendees": _l("Attendees"), "scales": _l("Assessment scales"),
+               "incident": _l("Incident"), "reason": _l("Reason")}
+
+
+def _unbound(transition, key: str):
+    unbound = getattr(transition.form, key, None) if transition else None
+    return unbound if isinstance(unbound, UnboundField) else None
+
+
+def _label_of(transition, key: str) -> str:
+    unbound = _unbound(transition, key)
+    if unbound is not None:
+        label = unbound.kwargs.get("label") or (unbound.args[0] if unbound.args else None)
+        if label is not None and not isinstance(label, UnboundField):
+            return str(label)
+    return str(LIST_LABELS.get(key, key))
+
+
+def _referenced(case: Case, key: str, value: Any) -> str | None:
+    """Names instead of the ids some forms submit (people, contacts, samples, visits)."""
+    if key == "user_id":
+        member = next((m.user for m in case.team if m.user_id == value), None) or db.session.get(User, value)
+        return member.full_name if member else None
+    if key == "given_by":
+        contact = next((c for c in case.contacts if c.id == value and not c.is_suspect), None)
+        return contact.name if contact else None
+    if key == "sample_id" and case.exam:
+        sample = next((x for x in case.exam.samples if x.id == value), None)
+        return sample.label if sample else None
+    if key == "visit_id":
+        visit = next((v for v in case.visits if v.id == value), None)
+        return format_date(visit.due_on) if visit else None
+    return None
+
+
+def _value_of(case: Case, transition, key: str, value: Any) -> Any:
+    unbound = _unbound(transition, key)
+    if unbound is None:
+        return value
+    field_class = unbound.field_class
+    choices = unbound.kwargs.get("choices")
+    try:
+        if isinstance(value, str) and issubclass(field_class, DateField):  # (a DateTimeField subclass)
+            return format_date(dt.date.fromisoformat(value))
+        if isinstance(value, str) and issubclass(field_class, DateTimeField):
+            return format_datetime(dt.datetime.fromisoformat(value), "short", rebase=False)
+    except ValueError:
+        return value
+    if key in ("user_id", "given_by", "sample_id", "visit_id"):
+        return _referenced(case, key, value) or "—"
+    if choices and isinstance(value, str):
+        return str(dict(choices).get(value, value))
+    if choices and isinstance(value, list):
+        return [str(dict(choices).get(v, v)) for v in value]
+    if key == "grounds" and isinstance(value, list):
+        return [str(AID_GROUNDS.get(v, v)) for v in value]
+    return value
+
+
+def _timeline(case: Case, see: dict[str, bool]) -> list[dict]:
+    rows = []
+    for event in case.events:
+        transition = definition.CREATE if event.action == "create" else \
+            definition.TRANSITION_BY_TRIGGER.get(event.action)
+        visible = transition is not None and (transition.compartment is None or see[transition.compartment])
+        changes = dict(event.changes or {}) if visible else {}
+        if event.action == "add_contact" and changes.get("is_suspect"):
+            # A guardian who is a suspect is never shown as a contact, not even in the history.
+            changes = {k: v for k, v in changes.items() if k not in ("name", "phone", "relation")}
+        rows.append({
+            "event": event,
+            "label": transition.label if transition else event.action,
+            "from": definition.STATE_BY_NAME[event.from_state].label if event.from_state else None,
+            "to": definition.STATE_BY_NAME[event.to_state].label if event.to_state else None,
+            "changes": [(_label_of(transition, k), _value_of(case, transition, k, v)) for k, v in changes.items()],
+            "hidden": bool(event.changes) and not visible,
+        })
+    return rows
+
+
+def _render_case(case: Case, *, failed: dict | None = None, status: int = 200):
+    """The case page. `failed`: the action that was just refused (trigger, form, message, fields)."""
+    actions = engine.actions_for(current_user, case)
+    forms = {}
+    for action in actions:
+        if failed and action.trigger == failed["trigger"]:
+            if action.allowed or failed.get("keep_form"):
+                forms[action.trigger] = failed["form"]
+        elif action.allowed:
+            forms[action.trigger] = engine.build_form(action.transition, case)
+    for form in forms.values():
+        form.version.data = case.version  # what the user reads now is what they act on
+    see = {name: can(current_user, f"see:{name}", case)[0] for name in definition.COMPARTMENTS}
+    others = [(other, can(current_user, "view_case", other)[0]) for other in case.incident.cases
+              if other.id != case.id]
+    return render_template(
+        "cases/show.html", case=case, actions=actions, forms=forms, failed=failed or {}, see=see,
+        others=others, timeline=_timeline(case, see), state=definition.STATE_BY_NAME[case.state],
+        today=dt.date.today(), now=utcnow(), choices=CHOICES,
+    ), status
+
+
+@bp.route("/cases/<int:case_id>")
+@login_required
+def show(case_id: int):
+    return _render_case(_load(case_id))
+
+
+@bp.route("/cases/<int:case_id>/actions/<trigger>", methods=["POST"])
+@login_required
+def action(case_id: int, trigger: str):
+    transition = definition.TRANSITION_BY_TRIGGER.get(trigger)
+    case = _load(case_id)
+    if transition is None or transition.automatic:
+        abort(404)
+    g.canonical_url = url_for("cases.show", case_id=case.id)
+    form = engine.build_form(transition, case, request.form)
+    try:
+        case_service.fire(current_user, case, trigger, form.version.data, form)
+    except NotFound:
+        abort(404)
+    except StaleVersion as exc:
+        flash(exc.message, "warning")
+        return _render_case(case, failed={"trigger": trigger, "form": form, "messages": [], "keep_form": True},
+                            status=409)
+    except WorkflowError as exc:
+        messages = [exc.message, *_attach_errors(form, exc.fields)]
+        return _render_case(case, failed={"trigger": trigger, "form": form, "messages": messages},
+                            status=exc.status)
+    flash(_("%(action)s: done.", action=transition.label), "success")
+    return redirect(url_for("cases.show", case_id=case.id) + f"#action-{trigger}"
+                    if transition.internal else url_for("cases.show", case_id=case.id))
+
+
+# --- the workflow diagram -----------------------------------------------------------------------
+
+def _svg(state: str | None) -> Response:
+    key = (state, str(get_locale()))
+    if key not in _DIAGRAMS:
+        _DIAGRAMS[key] = workflow_svg(state)
+    return Response(_DIAGRAMS[key], mimetype="image/svg+xml")
+
+
+@bp.route("/cases/<int:case_id>/diagram.svg")
+@login_required
+def diagram(case_id: int):
+    return _svg(_load(case_id).state)
+
+
+@bp.route("/workflow/diagram.svg")
+@login_required
+def workflow_diagram():
+    return _svg(None)

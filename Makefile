@@ -1,0 +1,132 @@
+# OneStop — the two commands are `make run` and `make test` (see README.md).
+#
+# Every target is idempotent and cheap when its work is already done: the virtualenv is only
+# (re)installed when pyproject.toml is newer than .venv/.installed, and apt-get only runs when a
+# system package is missing.  Works as root, or as a user with sudo.
+
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON ?= $(shell command -v python3.11 2>/dev/null || command -v python3 2>/dev/null)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+FLASK := $(BIN)/flask --app wsgi
+TRANSLATIONS := workflow/translations
+POT := $(TRANSLATIONS)/messages.pot
+
+# System packages: graphviz (`dot`, workflow diagram), CJK fonts and HarfBuzz subsetting (Chinese documents).
+SYS_PACKAGES := graphviz fonts-noto-cjk libharfbuzz-subset0
+
+# gunicorn bind address for `make run`.
+HOST ?= 127.0.0.1
+PORT ?= 5000
+WORKERS ?= 2
+
+# Extra arguments for pytest, e.g. `make test PYTEST_ARGS="-x -k guards"`.
+PYTEST_ARGS ?=
+
+ifeq ($(shell id -u),0)
+SUDO :=
+else
+SUDO := sudo
+endif
+
+APT_INSTALL := $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends
+
+.PHONY: help venv sysdeps translations babel-extract db seed run test diagram clean distclean
+
+help:
+	@echo "make run            install what is missing, migrate, load demo data, serve http://$(HOST):$(PORT)"
+	@echo "make test           install what is missing and run the test suite (PYTEST_ARGS=... for pytest)"
+	@echo "make venv           create .venv and install the Python packages"
+	@echo "make sysdeps        apt-get install the system packages that are missing: $(SYS_PACKAGES)"
+	@echo "make translations   compile the message catalogs"
+	@echo "make babel-extract  extract messages and update the catalogs"
+	@echo "make db             upgrade the database (DATABASE_URL, default instance/onestop.sqlite)"
+	@echo "make seed           load the demo data (once) and print the demo logins"
+	@echo "make diagram        regenerate docs/workflow.svg"
+	@echo "make clean          remove caches and compiled catalogs; distclean also removes .venv"
+
+# ---------------------------------------------------------------------------------------------
+# Python virtualenv
+
+venv: $(STAMP)
+
+$(STAMP): pyproject.toml
+	@if [ -z "$(PYTHON)" ]; then echo "error: python3.11 (or python3) not found" >&2; exit 1; fi
+	@if [ ! -x $(BIN)/python ]; then \
+	  if ! $(PYTHON) -c 'import ensurepip, venv' >/dev/null 2>&1 && command -v apt-get >/dev/null 2>&1; then \
+	    echo "==> installing python3-venv"; \
+	    $(SUDO) apt-get update && $(APT_INSTALL) python3-venv; \
+	  fi; \
+	  echo "==> creating $(VENV) with $(PYTHON)"; \
+	  $(PYTHON) -m venv $(VENV); \
+	fi
+	@echo "==> installing Python packages into $(VENV)"
+	$(BIN)/python -m pip install --disable-pip-version-check -e '.[test]'
+	@touch $(STAMP)
+
+# ---------------------------------------------------------------------------------------------
+# System packages (Debian/Ubuntu)
+
+sysdeps:
+	@if ! command -v dpkg >/dev/null 2>&1; then \
+	  echo "warning: no dpkg; install these yourself if missing: $(SYS_PACKAGES)" >&2; exit 0; \
+	fi; \
+	missing=""; \
+	for pkg in $(SYS_PACKAGES); do \
+	  dpkg -s "$$pkg" 2>/dev/null | grep -q '^Status: install ok installed' || missing="$$missing $$pkg"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  echo "==> installing system packages:$$missing"; \
+	  $(SUDO) apt-get update && $(APT_INSTALL) $$missing; \
+	fi
+
+# ---------------------------------------------------------------------------------------------
+# Translations
+
+translations: $(STAMP)
+	@if [ -d $(TRANSLATIONS) ]; then $(BIN)/pybabel -q compile -d $(TRANSLATIONS) -f; fi
+
+babel-extract: $(STAMP)
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o $(POT) .
+	$(BIN)/pybabel update -i $(POT) -d $(TRANSLATIONS)
+
+# ---------------------------------------------------------------------------------------------
+# Database and demo data
+
+instance:
+	@mkdir -p instance
+
+db: $(STAMP) | instance
+	$(FLASK) db upgrade
+
+seed: db
+	$(FLASK) seed-demo
+
+# ---------------------------------------------------------------------------------------------
+# The two commands
+
+run: venv sysdeps translations db seed
+	@echo
+	@echo "==> OneStop is starting on http://$(HOST):$(PORT)  (Ctrl-C to stop)"
+	@echo
+	exec $(BIN)/gunicorn -w $(WORKERS) -b $(HOST):$(PORT) --access-logfile - wsgi:app
+
+test: venv sysdeps translations | instance
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# ---------------------------------------------------------------------------------------------
+
+diagram: venv sysdeps
+	@mkdir -p docs
+	$(FLASK) workflow-diagram --out docs/workflow.svg
+
+clean:
+	find . -path ./$(VENV) -prune -o -type d -name __pycache__ -exec rm -rf {} +
+	rm -rf .pytest_cache build *.egg-info
+	find $(TRANSLATIONS) -name '*.mo' -delete 2>/dev/null || true
+
+distclean: clean
+	rm -rf $(VENV)

@@ -1,0 +1,34 @@
+"""Configuration: safe defaults, PostgreSQL URLs routed to psycopg 3, no default secret in production."""
+import pytest
+
+from workflow import config, create_app
+
+
+def test_production_refuses_default_secret(monkeypatch):
+    monkeypatch.setenv("ONESTOP_ENV", "production")
+    monkeypatch.delenv("SECRET_KEY", raising=False)
+    with pytest.raises(RuntimeError, match="SECRET_KEY"):
+        create_app()
+
+
+def test_production_starts_with_a_real_secret(monkeypatch, tmp_path):
+    monkeypatch.setenv("ONESTOP_ENV", "production")
+    monkeypatch.setenv("SECRET_KEY", "a" * 64)
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path}/p.sqlite")
+    app = create_app()
+    assert app.config["SESSION_COOKIE_SECURE"] is True
+
+
+@pytest.mark.parametrize("given, expected", [
+    ("postgres://u:p@h:5/db", "postgresql+psycopg://u:p@h:5/db"),
+    ("postgresql://u@h/db", "postgresql+psycopg://u@h/db"),
+    ("postgresql+psycopg://u@h/db", "postgresql+psycopg://u@h/db"),
+])
+def test_database_url_uses_psycopg3(monkeypatch, given, expected):
+    monkeypatch.setenv("DATABASE_URL", given)
+    assert config.load("/tmp")["SQLALCHEMY_DATABASE_URI"] == expected
+
+
+def test_default_database_is_sqlite_in_instance(monkeypatch):
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    assert config.load("/srv/instance")["SQLALCHEMY_DATABASE_URI"] == "sqlite:////srv/instance/onestop.sqlite"

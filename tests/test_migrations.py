@@ -1,0 +1,100 @@
+"""The Alembic migrations: upgrade from empty, downgrade to base, upgrade again, and the migrated
+schema matches the models (autogenerate finds nothing to do).
+
+Runs on a database of its own, never on the session's test database: a fresh SQLite file, or on
+PostgreSQL (DATABASE_URL / TEST_DATABASE_URL set) a throwaway database `<name>_migrate`.
+"""
+from __future__ import annotations
+
+import os
+import uuid
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from flask_migrate import downgrade, upgrade
+from sqlalchemy import create_engine, inspect, text
+from sqlalchemy.engine import make_url
+
+from workflow import ROOT, create_app
+from workflow.extensions import db
+
+MIGRATIONS = str(ROOT / "migrations")
+PG_URL = os.environ.get("TEST_DATABASE_URL") or os.environ.get("DATABASE_URL", "")
+if PG_URL.startswith(("postgres://", "postgresql://")):
+    PG_URL = "postgresql+psycopg://" + PG_URL.split("://", 1)[1]
+USE_PG = PG_URL.startswith("postgresql")
+EVENT_TRIGGERS = {"events_no_update"} if USE_PG else {"events_no_update", "events_no_delete"}
+
+
+@pytest.fixture
+def migrate_app(tmp_path):
+    """An app bound to an empty database of its own."""
+    if USE_PG:
+        base = make_url(PG_URL)
+        name = f"{base.database}_migrate_{uuid.uuid4().hex[:8]}"
+        admin = create_engine(base.set(database="postgres"), isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+        uri = base.set(database=name).render_as_string(hide_password=False)
+    else:
+        uri = f"sqlite:///{tmp_path / 'migrate.sqlite'}"
+    app = create_app({"TESTING": True, "SECRET_KEY": "test", "SQLALCHEMY_DATABASE_URI": uri})
+    try:
+        with app.app_context():
+            yield app
+            db.session.remove()
+            db.engine.dispose()
+    finally:
+        if USE_PG:
+            with admin.connect() as conn:
+                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            admin.dispose()
+
+
+def _tables() -> set[str]:
+    return set(inspect(db.engine).get_table_names()) - {"alembic_version"}
+
+
+def _schema_diff() -> list:
+    with db.engine.connect() as conn:
+        context = MigrationContext.configure(conn, opts={"compare_type": True, "compare_server_default": False})
+        return compare_metadata(context, db.metadata)
+
+
+def _event_triggers() -> set[str]:
+    """The append-only triggers on `events` (tests/workflow/test_wf_history.py shows they bite)."""
+    if db.engine.dialect.name == "postgresql":
+        sql = "SELECT tgname FROM pg_trigger WHERE tgrelid = 'events'::regclass AND NOT tgisinternal"
+    else:
+        sql = "SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'events'"
+    with db.engine.connect() as conn:
+        return set(conn.execute(text(sql)).scalars())
+
+
+def test_upgrade_downgrade_upgrade_and_schema_matches_models(migrate_app):
+    assert _tables() == set()
+    upgrade(directory=MIGRATIONS)
+    model_tables = set(db.metadata.tables)
+    assert _tables() == model_tables
+    assert _schema_diff() == []
+    assert _event_triggers() == EVENT_TRIGGERS
+
+    downgrade(directory=MIGRATIONS, revision="base")
+    assert _tables() == set()
+
+    upgrade(directory=MIGRATIONS)
+    assert _tables() == model_tables
+    assert _schema_diff() == []
+    assert _event_triggers() == EVENT_TRIGGERS
+    with db.engine.connect() as conn:
+        heads = conn.execute(text("SELECT version_num FROM alembic_version")).scalars().all()
+    assert len(heads) == 1
+
+
+def test_migrations_have_a_single_head(migrate_app):
+    from alembic.script import ScriptDirectory
+    from flask import current_app
+
+    config = current_app.extensions["migrate"].migrate.get_config(MIGRATIONS)
+    assert len(ScriptDirectory.from_config(config).get_heads()) == 1

@@ -1,0 +1,59 @@
+"""Administration: agencies, the user directory and settings. No case content here."""
+from __future__ import annotations
+
+from flask_babel import gettext as _
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from .. import settings
+from ..errors import Invalid, NotFound
+from ..extensions import db
+from ..models import AGENCY_KINDS, Agency, User
+
+
+def list_agencies() -> list[Agency]:
+    return list(db.session.scalars(select(Agency).order_by(Agency.kind, Agency.name)))
+
+
+def get_agency(agency_id: int) -> Agency:
+    agency = db.session.get(Agency, agency_id)
+    if agency is None:
+        raise NotFound(_("No such agency."))
+    return agency
+
+
+def save_agency(agency: Agency | None, *, name: str, kind: str, region: str = "") -> Agency:
+    """Create (agency None) or change an agency."""
+    name = name.strip()
+    if kind not in AGENCY_KINDS:
+        raise Invalid(_("Unknown agency kind."), {"kind": [_("Not a valid choice.")]})
+    clash = db.session.scalar(select(Agency.id).where(Agency.name == name))
+    if clash is not None and (agency is None or clash != agency.id):
+        raise Invalid(_("An agency with this name exists."), {"name": [_("This name is taken.")]})
+    if agency is None:
+        agency = Agency()
+        db.session.add(agency)
+    agency.name, agency.kind, agency.region = name, kind, region.strip()
+    db.session.commit()
+    return agency
+
+
+def list_users() -> list[User]:
+    return list(db.session.scalars(select(User).options(selectinload(User.agency)).order_by(User.username)))
+
+
+def get_user(user_id: int) -> User:
+    user = db.session.get(User, user_id)
+    if user is None:
+        raise NotFound(_("No such user."))
+    return user
+
+
+def save_visit_schedule(months: list[int]) -> list[int]:
+    if not months or any(m < 1 for m in months):
+        raise Invalid(_("Give one or more positive numbers of months."),
+                      {"visit_schedule_months": [_("Give one or more positive numbers of months.")]})
+    months = sorted(set(months))
+    settings.put("visit_schedule_months", months)
+    db.session.commit()
+    return months
