@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 from flask import g
+from flask_babel import refresh as refresh_babel
 from flask_migrate import upgrade
 from sqlalchemy import text
 
@@ -92,9 +93,10 @@ def app(database_template, tmp_path):
 
     @application.teardown_request
     def forget_user(exc):  # noqa: ARG001
-        # Requests reuse the test's app context (and its `g`): drop Flask-Login's cached user so
-        # each request authenticates from its own session or token.
+        # Requests reuse the test's app context (and its `g`): drop Flask-Login's cached user and
+        # Flask-Babel's cached locale so each request starts from its own session or token.
         g.pop("_login_user", None)
+        refresh_babel()
 
     with application.app_context():
         yield application

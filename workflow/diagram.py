@@ -30,7 +30,7 @@ def workflow_svg(current_state: str | None = None) -> str:
             graph.edge(source, transition.dest, label=transition.trigger, style=style)
     internal = sorted({t.trigger for t in definition.TRANSITIONS if t.dest is None})
     lines = [", ".join(internal[i:i + 6]) for i in range(0, len(internal), 6)]
-    graph.attr(label=_("Actions recorded within a stage:") + "\l" + "\l".join(lines) + "\l",
+    graph.attr(label=_("Actions recorded within a stage:") + r"\l" + r"\l".join(lines) + r"\l",
                labelloc="b", labeljust="l", fontsize="9")
     return graph.pipe(format="svg", encoding="utf-8")
 

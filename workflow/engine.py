@@ -24,6 +24,10 @@ from .models import Case, Event, Task, User, utcnow
 from .permissions import acting_roles, can
 
 
+# Stands in the history for values that only their compartment's readers may see (therapy notes).
+PRIVATE_MARK = "[private]"
+
+
 @dataclass
 class Context:
     """What a stage function sees: the case, who acts, the validated data, and the time."""
@@ -110,7 +114,7 @@ def history_changes(form, data: dict) -> dict:
             return value
         return str(value)
 
-    return {k: ("[private]" if k in form.private_fields else plain(v))
+    return {k: (PRIVATE_MARK if k in form.private_fields else plain(v))
             for k, v in data.items() if k != "reason" and v not in ("", None, [], {})}
 
 

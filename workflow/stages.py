@@ -160,7 +160,7 @@ def _check_attendance(case, attendees: list[dict]) -> None:
     if not roles & {"guardian", "appropriate_adult"}:
         missing.append(str(_l("guardian or appropriate adult")))
     if missing:
-        message = _l("Attendance must include: %(roles)s.", roles=", ".join(missing))
+        message = _l("Attendance must include: %(roles)s.", roles="、".join(missing))
         raise Invalid(message, {"attendees": [str(message)]})
 
 

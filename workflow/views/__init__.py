@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from flask import Flask, jsonify, render_template, request
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 
 from .. import definition, labels
@@ -42,9 +43,9 @@ def init_app(app: Flask) -> None:
     def csrf_error(exc):
         return _error_page(400, _("The form expired or was not sent from OneStop; reload the page and try again."))
 
-    for status, text in ((400, "Bad request."), (403, "You may not do this."), (404, "Not found."),
-                         (405, "Method not allowed."), (413, "Request too large.")):
-        app.register_error_handler(status, lambda exc, s=status, t=text: _error_page(s, _(t)))
+    for status, text in ((400, _l("Bad request.")), (403, _l("You may not do this.")), (404, _l("Not found.")),
+                         (405, _l("Method not allowed.")), (413, _l("Request too large."))):
+        app.register_error_handler(status, lambda exc, s=status, t=text: _error_page(s, str(t)))
 
     @app.errorhandler(500)
     def server_error(exc):

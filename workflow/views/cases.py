@@ -157,6 +157,8 @@ def _referenced(case: Case, key: str, value: Any) -> str | None:
 
 
 def _value_of(case: Case, transition, key: str, value: Any) -> Any:
+    if value == engine.PRIVATE_MARK:
+        return _("(not kept in the history)")
     unbound = _unbound(transition, key)
     if unbound is None:
         return value
