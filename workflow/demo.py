@@ -179,12 +179,14 @@ def drive(case: Case, target: str, actors: dict[str, User]) -> Case:
     """Fire scripted steps until `case` is in `target` (a state on the main path, or withdrawn)."""
     if target == "withdrawn":
         return fire(actors["supervisor"], case, "withdraw", {"reason": "家长撤回报告，经核实系误报。"})
-    while case.state != target:
+    for _step in range(60):  # the longest path takes ~25 steps; a stuck engine must fail, not hang
+        if case.state == target:
+            return case
         if ORDER.index(case.state) > ORDER.index(target):
             raise ValueError(f"cannot go back from {case.state} to {target}")
         role, trigger, data = _steps(case, actors)
         fire(actors[role], case, trigger, data)
-    return case
+    raise RuntimeError(f"{case.number} did not reach {target}; it is stuck in {case.state}")
 
 
 def demo_actors() -> dict[str, User]:
