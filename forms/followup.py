@@ -1,13 +1,50 @@
-"""Follow-up: return visits and their cancellation."""
+"""Follow-up: return visits and their cancellation; "judicial aid +" social-assistance referrals."""
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from wtforms import DateField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms import DateField, FieldList, FormField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
-from .base import ActionForm, ReasonForm
+from .base import ActionForm, ReasonForm, SubForm, filled_rows
 
 VISIT_MODE_CHOICES = [("home", _l("Home visit")), ("school", _l("School visit")), ("phone", _l("Phone call"))]
+REFERRAL_KIND_CHOICES = [
+    ("minimum_living_allowance", _l("Minimum living allowance")),
+    ("fee_waiver", _l("School fee waiver")),
+    ("disability_certificate", _l("Disability certificate")),
+    ("legal_aid", _l("Legal aid")),
+    ("psychological_counselling", _l("Psychological counselling")),
+    ("protection_order", _l("Protection order")),
+    ("student_aid", _l("Student aid")),
+    ("civil_support_prosecution", _l("Civil support prosecution")),
+    ("employment_guidance", _l("Employment guidance")),
+    ("other", _l("Other assistance")),
+]
+REFERRAL_REPLY_CHOICES = [("acknowledged", _l("Acknowledged by the agency")), ("completed", _l("Completed")),
+                          ("declined", _l("Declined by the agency"))]
+
+
+def _agency_choices() -> list[tuple[int, str]]:
+    from workflow.services.admin import referral_agencies
+
+    return [(a.id, a.name) for a in referral_agencies()]
+
+
+def _open_referral_choices(case) -> list[tuple[int, str]]:
+    labels = dict(REFERRAL_KIND_CHOICES)
+    return [(r.id, f"{labels.get(r.kind, r.kind)} — {r.agency.name}") for r in case.referrals if r.is_open]
+
+
+class ReferralRow(SubForm):
+    key_field = "kind"
+
+    kind = SelectField(_l("Assistance"), choices=[("", "—"), *REFERRAL_KIND_CHOICES], validators=[Optional()])
+    agency_id = SelectField(_l("Agency"), coerce=int, validators=[DataRequired()])
+    due_on = DateField(_l("Reply due"), validators=[DataRequired()])
+    note = StringField(_l("What is asked"), validators=[Optional(), Length(max=1000)])
+
+    def is_blank(self) -> bool:
+        return not self.kind.data
 
 
 def _open_visit_choices(case) -> list[tuple[int, str]]:
@@ -23,9 +60,45 @@ class VisitForm(ActionForm):
     school_attendance = TextAreaField(_l("School attendance"), validators=[Optional(), Length(max=2000)])
     needs = TextAreaField(_l("New needs"), validators=[Optional(), Length(max=2000)])
     satisfaction = IntegerField(_l("Caregiver satisfaction (1–5)"), validators=[DataRequired(), NumberRange(min=1, max=5)])
+    aid_use = TextAreaField(_l("How the aid money was used"), validators=[Optional(), Length(max=2000)])
+    referrals = FieldList(FormField(ReferralRow), label=_l("New referrals"), min_entries=1, max_entries=5)
 
     def bind_case(self, case) -> None:
         self.visit_id.choices = _open_visit_choices(case)
+        agencies = _agency_choices()
+        for entry in self.referrals.entries:
+            entry.form.agency_id.choices = agencies
+
+    def payload(self) -> dict:
+        data = super().payload()
+        data["referrals"] = filled_rows(self.referrals)
+        return data
+
+
+class SendReferralForm(ActionForm):
+    kind = SelectField(_l("Assistance"), choices=REFERRAL_KIND_CHOICES, validators=[DataRequired()])
+    agency_id = SelectField(_l("Agency"), coerce=int, validators=[DataRequired()])
+    due_on = DateField(_l("Reply due"), validators=[DataRequired()])
+    note = TextAreaField(_l("What is asked"), validators=[Optional(), Length(max=1000)])
+
+    def bind_case(self, case) -> None:  # noqa: ARG002
+        self.agency_id.choices = _agency_choices()
+
+
+class ReferralReplyForm(ActionForm):
+    referral_id = SelectField(_l("Referral"), coerce=int, validators=[DataRequired()])
+    status = SelectField(_l("Agency's reply"), choices=REFERRAL_REPLY_CHOICES, validators=[DataRequired()])
+    outcome = TextAreaField(_l("Outcome"), validators=[Optional(), Length(max=2000)])
+
+    def bind_case(self, case) -> None:
+        self.referral_id.choices = _open_referral_choices(case) if case is not None else []
+
+
+class CloseReferralForm(ReasonForm):
+    referral_id = SelectField(_l("Referral"), coerce=int, validators=[DataRequired()])
+
+    def bind_case(self, case) -> None:
+        self.referral_id.choices = _open_referral_choices(case) if case is not None else []
 
 
 class CancelVisitForm(ReasonForm):

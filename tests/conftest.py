@@ -19,7 +19,7 @@ from sqlalchemy import text
 from workflow import ROOT, create_app
 from workflow.demo import drive, new_case
 from workflow.extensions import db
-from workflow.models import Agency
+from workflow.models import Agency, AverageWage, utcnow
 from workflow.services.users import create_user
 
 PASSWORD = "password-123"
@@ -39,7 +39,11 @@ USERS = {
     "social_worker": ("F", ["social_worker"]),
     "supervisor": ("F", ["supervisor"]),
     "aid_officer": ("M", ["aid_officer"]),
-    "aid_approver": ("M", ["aid_approver"]),
+    "aid_approver": ("M", ["aid_approver"]),  # department head
+    "aid_deputy": ("F", ["aid_approver"]),  # deputy chief procurator
+    "aid_chief": ("M", ["aid_approver"]),  # chief procurator
+    "aid_officer_2": ("F", ["aid_officer"]),  # a colleague in the same aid department
+    "aid_approver_officer": ("M", ["aid_officer", "aid_approver"]),  # acts in both roles (four-eyes)
     "finance_officer": ("F", ["finance_officer"]),
     "registry_maintainer": ("M", ["registry_maintainer"]),
     "employer_hr": ("F", ["employer_hr"]),
@@ -48,7 +52,14 @@ USERS = {
     # Same roles, another centre: never on our teams.
     "other_supervisor": ("F", ["supervisor"]),
     "other_examiner": ("F", ["examiner"]),
+    # An aid officer of another procuratorate (entrusted verification).
+    "remote_aid_officer": ("M", ["aid_officer"]),
 }
+AID_LEVELS = {"aid_approver": "department_head", "aid_deputy": "deputy_chief", "aid_chief": "chief",
+              "aid_approver_officer": "deputy_chief"}
+PROCURATORATE_ROLES = ("aid_officer", "aid_approver", "finance_officer", "case_prosecutor")
+# Average monthly wage of the test region: the aid cap is 36 x 10,000 yuan = 360,000 yuan.
+MONTHLY_WAGE_FEN = 1_000_000
 
 
 def _config(uri: str) -> dict:
@@ -122,14 +133,24 @@ def runner(app):
 def users(app) -> dict:
     centre = Agency(name="测试一站式中心", kind="centre")
     other = Agency(name="另一中心", kind="centre")
-    procuratorate = Agency(name="测试检察院", kind="procuratorate")
-    db.session.add_all([centre, other, procuratorate])
+    procuratorate = Agency(name="测试检察院", kind="procuratorate", region="测试市")
+    remote = Agency(name="外省检察院", kind="procuratorate", region="外省市")
+    civil_affairs = Agency(name="测试民政局", kind="civil_affairs")
+    db.session.add_all([centre, other, procuratorate, remote, civil_affairs])
+    db.session.add(AverageWage(year=utcnow().year, region="测试市", monthly_fen=MONTHLY_WAGE_FEN))
     db.session.commit()
     made = {}
     for key, (sex, roles) in USERS.items():
-        agency = other if key.startswith("other_") else centre
+        if key.startswith("other_"):
+            agency = other
+        elif key.startswith("remote_"):
+            agency = remote
+        elif set(roles) & set(PROCURATORATE_ROLES):
+            agency = procuratorate
+        else:
+            agency = centre
         made[key] = create_user(username=key, password=PASSWORD, full_name=f"{key} 测试", sex=sex, roles=roles,
-                                agency=agency)
+                                agency=agency, aid_level=AID_LEVELS.get(key))
     return made
 
 

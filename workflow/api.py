@@ -17,6 +17,7 @@ from werkzeug.exceptions import HTTPException
 from . import definition, engine, serializers
 from .errors import Invalid, NotFound, WorkflowError
 from .extensions import db
+from .services import aid as aid_service
 from .services import cases as case_service
 from .services import tasks as task_service
 from .services import users as user_service
@@ -210,23 +211,61 @@ def get_case(case_id: int):
     return jsonify(serializers.case_detail(_case(case_id), g.api_user))
 
 
+def _fire_with(subject, transition, fire_function):
+    """Parse {version, data}, bind the trigger's form and call `fire_function(user, subject, version,
+    form)`; shape errors and a non-integer version come back as one 422."""
+    body = _json_object()
+    version = body.get("version")
+    version_ok = isinstance(version, int) and not isinstance(version, bool)
+    form, errors = _bound_form(transition, subject, body.get("data"))
+    try:
+        with _shape_errors_merged(errors):
+            return fire_function(g.api_user, subject, version if version_ok else None, form)
+    except Invalid as exc:
+        if "version" in exc.fields and version is not None:
+            message = _("The version must be an integer.")
+            exc.message, exc.fields["version"] = message, [message]
+        raise
+
+
 @bp.post("/cases/<int:case_id>/actions/<trigger>")
 def fire(case_id: int, trigger: str):
     case = _case(case_id)
     transition = engine.transition_for(trigger)
-    body = _json_object()
-    version = body.get("version")
-    version_ok = isinstance(version, int) and not isinstance(version, bool)
-    form, errors = _bound_form(transition, case, body.get("data"))
-    try:
-        with _shape_errors_merged(errors):
-            case = case_service.fire(g.api_user, case, trigger, version if version_ok else None, form)
-    except Invalid as exc:
-        if "version" in exc.fields and version is not None:
-            message = _("The case version must be an integer.")
-            exc.message, exc.fields["version"] = message, [message]
-        raise
+    case = _fire_with(case, transition, lambda user, subject, version, form: case_service.fire(
+        user, subject, trigger, version, form))
     return jsonify(serializers.case_detail(case, g.api_user))
+
+
+@bp.post("/cases/<int:case_id>/aid")
+def flag_aid(case_id: int):
+    """Open an aid application for the case (its `flag_aid` trigger)."""
+    case = _case(case_id)
+    application = _fire_with(case, definition.FLAG_AID, aid_service.flag)
+    response = jsonify(serializers.aid_detail(application, g.api_user))
+    response.status_code = 201
+    response.headers["Location"] = url_for("api.get_aid", application_id=application.id)
+    return response
+
+
+def _aid(application_id: int):
+    if application_id > MAX_ID:
+        raise NotFound(_("Aid application not found."))
+    return aid_service.get_application(g.api_user, application_id)
+
+
+@bp.get("/aid/<int:application_id>")
+def get_aid(application_id: int):
+    return jsonify(serializers.aid_detail(_aid(application_id), g.api_user))
+
+
+@bp.post("/aid/<int:application_id>/actions/<trigger>")
+def fire_aid(application_id: int, trigger: str):
+    application = _aid(application_id)
+    transition = engine.transition_for(trigger, definition.AID)
+    application = _fire_with(application, transition, lambda user, subject, version, form: aid_service.fire(
+        user, subject, trigger, version, form))
+    return jsonify(serializers.aid_detail(application, g.api_user))
 
 
 @bp.get("/tasks")
@@ -271,6 +310,9 @@ def openapi_document() -> dict:
     triggers = [t.trigger for t in definition.TRANSITIONS]
     data_schemas = {f"ActionData_{t.trigger}": serializers.form_schema(serializers.blank_form(t))
                     for t in definition.TRANSITIONS}
+    aid_triggers = [t.trigger for t in definition.AID.transitions if not t.automatic]
+    data_schemas.update({f"AidActionData_{t}": serializers.form_schema(serializers.blank_form(
+        definition.AID.by_trigger[t])) for t in aid_triggers})
     create_schema = serializers.form_schema(serializers.blank_form(definition.CREATE))
     transition_schema = {
         "type": "object",
@@ -319,7 +361,10 @@ def openapi_document() -> dict:
                  "required": ["id", "case_id", "case_number", "state", "role", "title", "assignee", "due_at",
                               "overdue"],
                  "properties": {"id": integer, "case_id": integer, "case_number": string,
-                                "state": {"type": "string", "enum": list(definition.STATE_NAMES)},
+                                "aid_application_id": {"type": ["integer", "null"],
+                                                       "description": "set for tasks of an aid application"},
+                                "state": {"type": "string", "description": "state (of the case or the aid "
+                                          "application) or trigger that opened the task"},
                                 "role": string, "title": string, "assignee": _ref("UserRef"),
                                 "opened_at": datetime_utc, "due_at": {"type": "string", "format": "date-time"},
                                 "closed_at": datetime_utc, "overdue": boolean}},
@@ -370,7 +415,8 @@ def openapi_document() -> dict:
                 "interviews": {"type": "array", "items": {"type": "object"}, "description": "only with see:interview"},
                 "psych": {"type": "array", "items": {"type": "object"},
                           "description": "summaries for the team; private_notes and scales only with see:psych"},
-                "aid_flags": {"type": "array", "items": {"type": "object"}, "description": "only with see:aid"},
+                "aid_applications": {"type": "array", "items": _ref("AidSummary"), "description": "only with see:aid"},
+                "referrals": {"type": "array", "items": {"type": "object"}, "description": "only with see:referrals"},
                 "visits": {"type": "array", "items": {"type": "object"}, "description": "only with see:visits"},
                 "restricted": {"type": "array", "items": {"type": "string",
                                                           "enum": list(definition.COMPARTMENTS)}},
@@ -379,6 +425,32 @@ def openapi_document() -> dict:
             },
         },
         "CaseCreate": create_schema,
+        "AidSummary": {"type": "object", "required": ["id", "number", "state", "version"],
+                       "properties": {"id": integer, "number": string,
+                                      "state": {"type": "string", "enum": list(definition.AID.state_names)},
+                                      "state_label": string, "version": integer, "emergency": boolean,
+                                      "approved_fen": {"type": ["integer", "null"]}, "paid_fen": integer,
+                                      "flagged_at": datetime_utc}},
+        "AidApplication": {
+            "type": "object", "required": ["id", "number", "state", "version", "case", "agency", "actions"],
+            "description": "Amounts are integer fen (1 yuan = 100 fen). Finances, proposal, decision and "
+                           "ledger only with see:aid; an entrusted verifier gets `restricted: [aid]`.",
+            "properties": {"id": integer, "number": string,
+                           "state": {"type": "string", "enum": list(definition.AID.state_names)},
+                           "state_label": string, "version": integer, "definition_version": integer,
+                           "emergency": boolean, "approved_fen": {"type": ["integer", "null"]},
+                           "paid_fen": integer, "recovered_fen": integer, "flagged_at": datetime_utc,
+                           "case": {"type": "object"}, "agency": {"type": "object"}, "applicant": {"type": "object"},
+                           "officer": _ref("UserRef"), "grounds": {"type": "array", "items": string},
+                           "flag_note": string, "requested_fen": {"type": ["integer", "null"]},
+                           "documents": {"type": "array", "items": string}, "statement": string,
+                           "refusal_grounds": {"type": "array", "items": string},
+                           "finances": {"type": "object"}, "proposal": {"type": "object"},
+                           "decision": {"type": "object"}, "verifications": {"type": "array", "items": {"type": "object"}},
+                           "ledger": {"type": "array", "items": {"type": "object"}},
+                           "tasks": {"type": "array", "items": _ref("Task")},
+                           "actions": {"type": "array", "items": _ref("Action")},
+                           "restricted": {"type": "array", "items": string}}},
         "ActionRequest": {"type": "object", "required": ["version"],
                           "properties": {"version": {"type": "integer", "description": "the case version you read"},
                                          "data": {"type": "object", "description": "the trigger's fields; see "
@@ -386,6 +458,7 @@ def openapi_document() -> dict:
         **data_schemas,
     }
     case_id = {"name": "case_id", "in": "path", "required": True, "schema": {"type": "integer"}}
+    aid_id = {"name": "application_id", "in": "path", "required": True, "schema": {"type": "integer"}}
     bearer = [{"bearerAuth": []}]
     paths = {
         "/tokens": {"post": {
@@ -423,6 +496,27 @@ def openapi_document() -> dict:
             "requestBody": {"required": True, "content": {"application/json": {"schema": _ref("ActionRequest")}}},
             "x-data-schemas": {t: _ref(f"ActionData_{t}") for t in triggers},
             "responses": {"200": _json(_ref("Case"), "The case after the transition"),
+                          **_errors(400, 401, 403, 404, 409, 422)}}},
+        "/cases/{case_id}/aid": {"post": {
+            "operationId": "flagAid", "summary": "Flag the case for judicial aid: opens an aid application",
+            "security": bearer, "parameters": [case_id],
+            "requestBody": {"required": True, "content": {"application/json": {"schema": {
+                "type": "object", "required": ["version"],
+                "properties": {"version": {"type": "integer", "description": "the case version you read"},
+                               "data": _ref("ActionData_flag_aid")}}}}},
+            "responses": {"201": _json(_ref("AidApplication"), "The new aid application"),
+                          **_errors(400, 401, 403, 404, 409, 422)}}},
+        "/aid/{application_id}": {"get": {
+            "operationId": "getAid", "summary": "The aid application as the caller may see it, with its actions",
+            "security": bearer, "parameters": [aid_id],
+            "responses": {"200": _json(_ref("AidApplication"), "The aid application"), **_errors(401, 404)}}},
+        "/aid/{application_id}/actions/{trigger}": {"post": {
+            "operationId": "fireAidTrigger", "summary": "Fire a trigger on the aid application", "security": bearer,
+            "parameters": [aid_id, {"name": "trigger", "in": "path", "required": True,
+                                    "schema": {"type": "string", "enum": aid_triggers}}],
+            "requestBody": {"required": True, "content": {"application/json": {"schema": _ref("ActionRequest")}}},
+            "x-data-schemas": {t: _ref(f"AidActionData_{t}") for t in aid_triggers},
+            "responses": {"200": _json(_ref("AidApplication"), "The application after the transition"),
                           **_errors(400, 401, 403, 404, 409, 422)}}},
         "/tasks": {"get": {
             "operationId": "listTasks", "summary": "Open tasks, earliest due first", "security": bearer,

@@ -19,14 +19,16 @@ log = logging.getLogger(__name__)
 @click.option("--full-name", default=None, help="Display name (defaults to the username).")
 @click.option("--sex", type=click.Choice(["F", "M"]), default="F", show_default=True,
               help="Needed for the female-examiner rule.")
-def create_user_command(username, password, roles, agency, full_name, sex):
+@click.option("--aid-level", type=click.Choice(["department_head", "deputy_chief", "chief"]), default=None,
+              help="Approval level; required with --role aid_approver.")
+def create_user_command(username, password, roles, agency, full_name, sex, aid_level):
     """Create a user with one or more roles in an agency."""
     from .errors import WorkflowError
     from .services.users import agency_by_name, create_user
 
     try:
         user = create_user(username=username, password=password, full_name=full_name or username, sex=sex,
-                           roles=list(roles), agency=agency_by_name(agency))
+                           roles=list(roles), agency=agency_by_name(agency), aid_level=aid_level)
     except WorkflowError as exc:
         raise click.ClickException(exc.message) from exc
     click.echo(f"created user {user.username} (id {user.id}) with roles {', '.join(sorted(user.roles))}")

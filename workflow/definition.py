@@ -1,80 +1,51 @@
-"""The victim-case process definition: states, triggers, roles, guards, forms, tasks and clocks.
+"""The process definitions: the victim case and its judicial aid application.
 
-This module is the single source of truth the engine interprets, the diagram is drawn from and
-the API publishes. Guards are small functions of the case returning the unmet reason or None.
+This module is the single source of truth the engine interprets, the diagrams are drawn from and
+the API publishes: states, triggers, roles, guards, forms, tasks and clocks. Guards are small
+functions of the case (or aid application) returning the unmet reason or None; permits are
+functions of (user, subject) for checks on the person beyond their role (403 when unmet).
 Triggers with `dest=None` record data within a state (an internal transition): they pass through
 the same checks, version bump and history as state changes.
 """
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass, field
-
 from flask_babel import lazy_gettext as _l
 
-from forms.aid import FlagAidForm
-from forms.base import ActionForm, ConfirmForm, ReasonForm
+from forms.aid import (
+    ApplyForm,
+    ApproveForm,
+    EmergencyForm,
+    EntrustForm,
+    FinancesForm,
+    FlagAidForm,
+    NotifyForm,
+    PaymentForm,
+    ProposalForm,
+    RecoveryForm,
+    RefuseForm,
+    VerificationReportForm,
+)
+from forms.base import ReasonForm
 from forms.exam import AddSampleForm, CustodyTransferForm, ExamFindingsForm
-from forms.followup import AddVisitForm, CancelVisitForm, VisitForm
+from forms.followup import (
+    AddVisitForm,
+    CancelVisitForm,
+    CloseReferralForm,
+    ReferralReplyForm,
+    SendReferralForm,
+    VisitForm,
+)
 from forms.intake import AddContactForm, AddSuspectForm, ConsentForm, CreateCaseForm
 from forms.interview import InterviewForm, PriorInterviewForm
 from forms.psych import AssessmentForm, PlanForm, PsychNoteForm
 from forms.team import AssignMemberForm
 
-from . import stages
+from . import aid, stages
+from .models import AID_ENDED_WITHOUT_AID, AID_LEVELS
+from .process import Clock, Process, State, TaskSpec, Transition
 
 VERSION = 1
-
-Guard = Callable[["Case"], "str | None"]  # noqa: F821 - Case is only named for readers
-
-
-@dataclass(frozen=True)
-class Clock:
-    """How long the acting role has: calendar hours or working days, from entering `since`
-    (a state; default the state that opened the task)."""
-
-    hours: int = 0
-    working_days: int = 0
-    days: int = 0
-    since: str | None = None
-
-
-@dataclass(frozen=True)
-class TaskSpec:
-    role: str
-    title: str  # lazy string
-    clock: Clock
-
-
-@dataclass(frozen=True)
-class State:
-    name: str
-    label: str  # lazy string
-    tasks: tuple[TaskSpec, ...] = ()
-    terminal: bool = False
-    on_enter: Callable | None = None
-
-
-@dataclass(frozen=True)
-class Transition:
-    trigger: str
-    label: str  # lazy string
-    sources: tuple[str, ...]
-    dest: str | None
-    roles: tuple[str, ...]
-    form: type[ActionForm] = ConfirmForm
-    guards: tuple[Guard, ...] = ()
-    apply: Callable | None = None
-    # The data compartment whose readers may see the submitted values in the history.
-    compartment: str | None = None
-    allowed_while_suspended: bool = False
-    # Fired by the system (the aid module), never offered to a user.
-    automatic: bool = False
-    extra: dict = field(default_factory=dict)
-
-    @property
-    def internal(self) -> bool:
-        return self.dest is None
+AID_VERSION = 1
 
 
 # --- guards -----------------------------------------------------------------------------------
@@ -191,20 +162,44 @@ def assessment_and_plan_recorded(case) -> str | None:
     return None
 
 
-def _open_aid_flag(case):
-    return next((f for f in case.aid_flags if f.concluded_at is None), None)
+def _live_aid_application(case):
+    return next((a for a in case.aid_applications if a.state not in AID_ENDED_WITHOUT_AID), None)
 
 
-def no_open_aid_flag(case) -> str | None:
-    if _open_aid_flag(case) is not None:
+def _open_aid_application(case):
+    return next((a for a in case.aid_applications if a.state not in AID.terminal), None)
+
+
+def no_live_aid_application(case) -> str | None:
+    live = _live_aid_application(case)
+    if live is not None:
+        return _l("This child already has aid application %(number)s for this incident; no second aid.",
+                  number=live.number)
+    return None
+
+
+def no_open_aid_application(case) -> str | None:
+    if _open_aid_application(case) is not None:
         return _l("Judicial aid is flagged: the aid application must end first.")
     return None
 
 
-def aid_flag_concluded(case) -> str | None:
-    if not case.aid_flags or _open_aid_flag(case) is not None:
+def aid_applications_ended(case) -> str | None:
+    if not case.aid_applications or _open_aid_application(case) is not None:
         return _l("The aid application has not ended.")
     return None
+
+
+def referrals_settled(case) -> str | None:
+    open_referrals = [r for r in case.referrals if r.is_open]
+    if open_referrals:
+        return _l("%(n)d referral(s) are still open: record the agency's reply or close them with a reason.",
+                  n=len(open_referrals))
+    return None
+
+
+def has_open_referrals(case) -> str | None:
+    return None if any(r.is_open for r in case.referrals) else _l("There is no open referral.")
 
 
 def visits_settled(case) -> str | None:
@@ -263,6 +258,9 @@ EXAM_ONWARDS = ("forensic_exam", "joint_interview", *AFTER_INTERVIEW)
 
 # --- transitions ------------------------------------------------------------------------------
 
+FLAG_AID = Transition("flag_aid", _l("Flag for judicial aid"), FROM_REGISTERED, None, ("case_prosecutor",),
+                      form=FlagAidForm, guards=(no_live_aid_application,), apply=aid.open_application,
+                      compartment="aid")
 CREATE = Transition("create", _l("Create a referral"), (), INITIAL, ("intake_officer", "case_prosecutor"),
                     form=CreateCaseForm)
 
@@ -324,13 +322,23 @@ TRANSITIONS: tuple[Transition, ...] = (
                form=PsychNoteForm, apply=stages.psych_record("session"), compartment="psych"),
     Transition("complete_intervention", _l("Complete the intervention stage"), ("psych_intervention",),
                "aid_review", ("psychologist",), guards=(assessment_and_plan_recorded,)),
-    # judicial aid: the aid module takes a flag on and fires conclude_aid when its application ends
-    Transition("flag_aid", _l("Flag for judicial aid"), FROM_REGISTERED, None, ("case_prosecutor",),
-               form=FlagAidForm, guards=(no_open_aid_flag,), apply=stages.flag_aid, compartment="aid"),
+    # judicial aid: flagging opens an aid application (the AID process below); the case moves on
+    # by itself once its applications have ended
+    FLAG_AID,
     Transition("decline_aid", _l("Decline judicial aid"), ("aid_review",), "follow_up", ("case_prosecutor",),
-               form=ReasonForm, guards=(no_open_aid_flag,)),
+               form=ReasonForm, guards=(no_open_aid_application,)),
     Transition("conclude_aid", _l("Conclude aid"), ("aid_review",), "follow_up", (),
-               guards=(aid_flag_concluded,), automatic=True),
+               guards=(aid_applications_ended,), automatic=True),
+    # "judicial aid +": referrals to social assistance, from registration on
+    Transition("send_referral", _l("Refer to social assistance"), FROM_REGISTERED, None,
+               ("social_worker", "case_prosecutor"), form=SendReferralForm, apply=stages.send_referral,
+               compartment="referrals"),
+    Transition("record_referral_reply", _l("Record an agency's reply to a referral"), FROM_REGISTERED, None,
+               ("social_worker", "case_prosecutor"), form=ReferralReplyForm, guards=(has_open_referrals,),
+               apply=stages.record_referral_reply, compartment="referrals"),
+    Transition("close_referral", _l("Close a referral"), FROM_REGISTERED, None,
+               ("social_worker", "case_prosecutor"), form=CloseReferralForm, guards=(has_open_referrals,),
+               apply=stages.close_referral, compartment="referrals"),
     # follow-up
     Transition("add_visit", _l("Schedule an extra visit"), ("follow_up",), None,
                ("social_worker", "case_prosecutor"), form=AddVisitForm, apply=stages.add_visit,
@@ -341,7 +349,7 @@ TRANSITIONS: tuple[Transition, ...] = (
                form=CancelVisitForm, guards=(has_open_visits,), apply=stages.cancel_visit,
                compartment="visits"),
     Transition("request_closure", _l("Request closure"), ("follow_up",), "closure_review",
-               ("social_worker", "case_prosecutor"), guards=(visits_settled,)),
+               ("social_worker", "case_prosecutor"), guards=(visits_settled, referrals_settled)),
     Transition("approve_closure", _l("Approve closure"), ("closure_review",), "closed", ("supervisor",)),
     Transition("reject_closure", _l("Reject closure"), ("closure_review",), "follow_up", ("supervisor",),
                form=ReasonForm),
@@ -352,22 +360,213 @@ TRANSITIONS: tuple[Transition, ...] = (
     Transition("resume", _l("Resume"), OPEN, None, ("supervisor",), form=ReasonForm,
                guards=(is_suspended,), apply=stages.resume, allowed_while_suspended=True),
 )
-TRANSITION_BY_TRIGGER = {t.trigger: t for t in TRANSITIONS}
-assert len(TRANSITION_BY_TRIGGER) == len(TRANSITIONS), "triggers must be unique"
-assert all(t.dest is None or t.dest in STATE_BY_NAME for t in TRANSITIONS)
-assert all(set(t.sources) <= set(STATE_NAMES) for t in TRANSITIONS)
-
 # Who may read which compartment of a case (by their role on the case team).
 COMPARTMENTS: dict[str, tuple[str, ...]] = {
     "medical": ("examiner", "case_prosecutor"),
     "interview": ("interviewer", "case_prosecutor", "psychologist"),
     "psych": ("psychologist",),  # private notes; summaries are shared with the whole team
     "aid": ("case_prosecutor",),
+    "referrals": ("social_worker", "case_prosecutor"),
     "visits": ("social_worker", "case_prosecutor"),
 }
 
+CASE = Process("case", _l("Victim case"), VERSION, STATES, TRANSITIONS, INITIAL, CREATE, COMPARTMENTS)
+TRANSITION_BY_TRIGGER = CASE.by_trigger
 
-def task_title(state: str, role: str) -> str:
-    """The title of the task a state opens for a role (tasks store only state and role)."""
-    spec = next((t for t in STATE_BY_NAME[state].tasks if t.role == role), None)
-    return str(spec.title) if spec else state
+
+# === The judicial aid application ===============================================================
+# flagged -> applied -> accepted -> investigating -> proposed -> approved | rejected -> disbursing ->
+# disbursed; not_accepted and withdrawn end it. The emergency path approves (and pays) from
+# accepted or investigating; the investigation and review report then follow as a task.
+
+def _rank(level: str | None) -> int:
+    return AID_LEVELS.index(level) if level in AID_LEVELS else -1
+
+
+def approver_level_suffices(user, application) -> str | None:
+    from .labels import aid_level_label
+
+    needed = application.required_level or AID_LEVELS[0]
+    if _rank(user.aid_level) < _rank(needed):
+        return _l("This amount needs approval by the %(needed)s; your approval level is %(level)s.",
+                  needed=aid_level_label(needed), level=aid_level_label(user.aid_level))
+    return None
+
+
+def emergency_level(user, application) -> str | None:  # noqa: ARG001
+    from .labels import aid_level_label
+
+    if _rank(user.aid_level) < _rank("deputy_chief"):
+        return _l("Emergency aid is approved by a deputy chief procurator or above; your approval level is "
+                  "%(level)s.", level=aid_level_label(user.aid_level))
+    return None
+
+
+def not_the_proposer(user, application) -> str | None:
+    if application.proposed_by_id == user.id:
+        return _l("Four-eyes rule: you wrote this proposal, so someone else must decide on it.")
+    return None
+
+
+def investigating_or_emergency(application) -> str | None:
+    if application.state == "investigating" or application.emergency:
+        return None
+    return _l("Only during the investigation (or after emergency aid was approved).")
+
+
+def finances_recorded(application) -> str | None:
+    return None if application.finances_recorded_at else _l("Record the family's finances first.")
+
+
+def no_open_verification(application) -> str | None:
+    pending = application.open_verification
+    if pending is not None:
+        return _l("The verification entrusted to %(agency)s has not been reported yet.", agency=pending.agency.name)
+    return None
+
+
+def verification_open(application) -> str | None:
+    return None if application.open_verification else _l("No verification is pending.")
+
+
+def cap_known(application) -> str | None:
+    if aid.cap_fen(application) is None:
+        return _l("No average monthly wage is recorded for %(year)d in %(region)s: the administrator must "
+                  "enter it before aid can be proposed.", year=aid.today().year,
+                  region=application.agency.region or "—")
+    return None
+
+
+def emergency_report_pending(application) -> str | None:
+    if not application.emergency:
+        return _l("Only for emergency aid.")
+    if application.proposed_at is not None:
+        return _l("The review report has already been recorded.")
+    return None
+
+
+def not_notified(application) -> str | None:
+    if application.notified_on is not None:
+        return _l("The applicant was already notified.")
+    return None
+
+
+def has_payment(application) -> str | None:
+    return None if application.paid_fen > 0 else _l("Nothing has been paid yet.")
+
+
+def fully_paid(application) -> str | None:
+    if application.approved_fen is None or application.paid_fen != application.approved_fen:
+        return _l("The approved amount has not been paid in full.")
+    return None
+
+
+def has_money_to_recover(application) -> str | None:
+    if application.paid_fen - application.recovered_fen <= 0:
+        return _l("Nothing paid remains to be recovered.")
+    return None
+
+
+DECISION_CLOCK = Clock(working_days=10, since="accepted", setting="aid_decision_days")
+NOTIFY = TaskSpec("aid_officer", _l("Notify the applicant of the decision"),
+                  Clock(working_days=2, setting="aid_notification_days"),
+                  done=lambda a: a.notified_on is not None, outlives_state=True)
+
+AID_STATES: tuple[State, ...] = (
+    State("flagged", _l("Flagged"),
+          tasks=(TaskSpec("aid_officer", _l("Take in the aid application"),
+                          Clock(working_days=5, setting="aid_clue_transfer_days")),)),
+    State("applied", _l("Applied"),
+          tasks=(TaskSpec("aid_officer", _l("Accept or refuse the application"),
+                          Clock(working_days=7, setting="aid_acceptance_days")),)),
+    State("accepted", _l("Accepted"),
+          tasks=(TaskSpec("aid_officer", _l("Start the investigation"), DECISION_CLOCK),)),
+    State("investigating", _l("Investigating"),
+          tasks=(TaskSpec("aid_officer", _l("Investigate and propose"), DECISION_CLOCK),)),
+    State("proposed", _l("Proposed"),
+          tasks=(TaskSpec("aid_approver", _l("Decide on the aid proposal"), DECISION_CLOCK),)),
+    State("approved", _l("Approved"),
+          tasks=(TaskSpec("finance_officer", _l("Pay the aid"), Clock(working_days=10, setting="aid_payment_days")),
+                 NOTIFY)),
+    State("rejected", _l("Rejected"), tasks=(NOTIFY,), terminal=True),
+    State("disbursing", _l("Disbursing"),
+          tasks=(TaskSpec("finance_officer", _l("Pay the remaining instalments"),
+                          Clock(working_days=10, setting="aid_payment_days")),)),
+    State("disbursed", _l("Disbursed"), terminal=True),
+    State("not_accepted", _l("Not accepted"), tasks=(NOTIFY,), terminal=True),
+    State("withdrawn", _l("Withdrawn"), terminal=True),
+)
+AID_OPEN = ("flagged", "applied", "accepted", "investigating", "proposed")
+AID_PAYING = ("approved", "disbursing")
+AID_AFTER_EMERGENCY = ("approved", "disbursing", "disbursed")
+AID_INVESTIGATION = ("investigating", *AID_AFTER_EMERGENCY)
+
+AID_TRANSITIONS: tuple[Transition, ...] = (
+    Transition("apply", _l("Record the application"), ("flagged",), "applied", ("aid_officer",), form=ApplyForm,
+               apply=aid.record_application, compartment="aid"),
+    Transition("accept", _l("Accept the application"), ("applied",), "accepted", ("aid_officer",),
+               apply=aid.accept),
+    Transition("refuse", _l("Do not accept the application"), ("applied",), "not_accepted", ("aid_officer",),
+               form=RefuseForm, apply=aid.record_refusal),
+    Transition("start_investigation", _l("Start the investigation"), ("accepted",), "investigating",
+               ("aid_officer",)),
+    Transition("record_finances", _l("Record the family's finances"), AID_INVESTIGATION, None, ("aid_officer",),
+               form=FinancesForm, guards=(investigating_or_emergency,), apply=aid.record_finances,
+               compartment="aid"),
+    Transition("entrust_verification", _l("Entrust verification to another agency"), AID_INVESTIGATION, None,
+               ("aid_officer",), form=EntrustForm, guards=(investigating_or_emergency, no_open_verification),
+               apply=aid.entrust_verification,
+               opens=(TaskSpec("verifier", _l("Verify the family's finances (entrusted)"),
+                               Clock(working_days=10, setting="aid_verification_days"),
+                               done=lambda a: a.open_verification is None),)),
+    Transition("report_verification", _l("Report the entrusted verification"), AID_INVESTIGATION, None,
+               ("verifier",), form=VerificationReportForm, guards=(verification_open,),
+               apply=aid.report_verification),
+    Transition("propose", _l("Submit the aid proposal"), ("investigating",), "proposed", ("aid_officer",),
+               form=ProposalForm, guards=(finances_recorded, no_open_verification, cap_known),
+               apply=aid.record_proposal, compartment="aid"),
+    Transition("return_proposal", _l("Return the proposal for revision"), ("proposed",), "investigating",
+               ("aid_approver",), form=ReasonForm, permits=(approver_level_suffices,)),
+    Transition("approve", _l("Approve the aid"), ("proposed",), "approved", ("aid_approver",), form=ApproveForm,
+               permits=(not_the_proposer, approver_level_suffices), apply=aid.approve, compartment="aid"),
+    Transition("reject", _l("Reject the application"), ("proposed",), "rejected", ("aid_approver",),
+               form=RefuseForm, permits=(not_the_proposer, approver_level_suffices), apply=aid.reject),
+    Transition("emergency_approve", _l("Approve emergency aid (pay first)"), ("accepted", "investigating"),
+               "approved", ("aid_approver",), form=EmergencyForm, guards=(cap_known,), permits=(emergency_level,),
+               apply=aid.approve_emergency, compartment="aid",
+               opens=(TaskSpec("aid_officer", _l("Complete the investigation and review report (emergency aid)"),
+                               Clock(working_days=10, setting="aid_emergency_followup_days"),
+                               done=lambda a: a.proposed_at is not None),)),
+    Transition("record_emergency_proposal", _l("Record the review report (emergency aid)"), AID_AFTER_EMERGENCY,
+               None, ("aid_officer",), form=ProposalForm, guards=(emergency_report_pending, finances_recorded),
+               apply=aid.record_emergency_proposal, compartment="aid"),
+    Transition("notify_applicant", _l("Record notifying the applicant"),
+               ("approved", "disbursing", "disbursed", "rejected", "not_accepted"), None, ("aid_officer",),
+               form=NotifyForm, guards=(not_notified,), apply=aid.notify),
+    Transition("record_payment", _l("Record an instalment paid"), AID_PAYING, None, ("finance_officer",),
+               form=PaymentForm, apply=aid.record_payment, compartment="aid"),
+    Transition("start_disbursement", _l("Disbursement started"), ("approved",), "disbursing", (),
+               guards=(has_payment,), automatic=True),
+    Transition("complete_disbursement", _l("Fully disbursed"), ("disbursing",), "disbursed", (),
+               guards=(fully_paid,), automatic=True),
+    Transition("record_recovery", _l("Record money recovered"), ("disbursing", "disbursed"), None,
+               ("finance_officer", "aid_officer"), form=RecoveryForm, guards=(has_money_to_recover,),
+               apply=aid.record_recovery, compartment="aid"),
+    Transition("withdraw_application", _l("Withdraw the application"), AID_OPEN, "withdrawn",
+               ("aid_officer", "case_prosecutor"), form=ReasonForm),
+)
+
+AID = Process("aid", _l("Judicial aid application"), AID_VERSION, AID_STATES, AID_TRANSITIONS, "flagged",
+              FLAG_AID, {"aid": ("case_prosecutor", "aid_officer", "aid_approver", "finance_officer")})
+PROCESSES = {CASE.name: CASE, AID.name: AID}
+
+
+def process_of(subject) -> Process:
+    return PROCESSES[subject.process_name]
+
+
+def task_title(task) -> str:
+    """The title of a task row (rows store only the state or trigger that opened it, and the role)."""
+    process = AID if task.aid_application_id is not None else CASE
+    spec = process.task_spec(task.state, task.role)
+    return str(spec.title) if spec else task.state

@@ -13,7 +13,7 @@ from werkzeug.datastructures import MultiDict
 
 from . import definition, engine
 from .extensions import db
-from .models import Agency, Case, User, utcnow
+from .models import AidApplication, Agency, AverageWage, Case, User, utcnow
 from .services import cases as case_service
 from .services.users import create_user
 
@@ -29,8 +29,15 @@ AGENCIES: tuple[tuple[str, str], ...] = (
     ("市民政局", "civil_affairs"),
     ("市教育局", "education"),
     ("市实验小学", "school"),
+    ("市中级人民法院", "court"),
+    ("市司法局法律援助中心", "justice_bureau"),
+    ("市残疾人联合会", "disabled_persons_federation"),
+    ("外省某县人民检察院", "procuratorate"),
     ("市检察院信息中心", "it"),
 )
+REGION = "示例市"
+# Average monthly wage of the demo region (fen): the aid cap is 36 times it, 378,000 yuan.
+DEMO_MONTHLY_WAGE_FEN = 1_050_000
 # username, full name, sex, roles, agency
 DEMO_USERS: tuple[tuple[str, str, str, tuple[str, ...], str], ...] = (
     ("intake", "陈晓燕", "F", ("intake_officer",), CENTRE),
@@ -41,6 +48,9 @@ DEMO_USERS: tuple[tuple[str, str, str, tuple[str, ...], str], ...] = (
     ("prosecutor", "张华", "F", ("case_prosecutor",), "市人民检察院"),
     ("aid_officer", "刘洋", "M", ("aid_officer",), "市人民检察院"),
     ("aid_approver", "赵志强", "M", ("aid_approver",), "市人民检察院"),
+    ("aid_deputy", "钱卫东", "M", ("aid_approver",), "市人民检察院"),
+    ("aid_chief", "孔德明", "M", ("aid_approver",), "市人民检察院"),
+    ("aid_remote", "欧阳晴", "F", ("aid_officer",), "外省某县人民检察院"),
     ("finance", "孙丽", "F", ("finance_officer",), "市人民检察院"),
     ("social", "黄芳", "F", ("social_worker",), "市妇女联合会"),
     ("supervisor", "吴主任", "F", ("supervisor",), CENTRE),
@@ -49,6 +59,7 @@ DEMO_USERS: tuple[tuple[str, str, str, tuple[str, ...], str], ...] = (
     ("auditor", "冯审计", "M", ("auditor",), "市人民检察院"),
     ("admin", "系统管理员", "M", ("admin",), "市检察院信息中心"),
 )
+DEMO_AID_LEVELS = {"aid_approver": "department_head", "aid_deputy": "deputy_chief", "aid_chief": "chief"}
 TEAM = ("examiner", "interviewer", "psychologist", "case_prosecutor", "social_worker")
 
 
@@ -77,10 +88,11 @@ def _text(value) -> str:
     return str(value)
 
 
-def fire(user: User | None, case: Case, trigger: str, data: dict | None = None) -> Case:
-    transition = engine.transition_for(trigger)
-    form = engine.build_form(transition, case, flat(data or {}), api=True)
-    return engine.fire(case, trigger, user, case.version, form)
+def fire(user: User | None, subject: Case | AidApplication, trigger: str, data: dict | None = None):
+    """Fire a trigger on a case or an aid application as `user`, with JSON-like data (amounts in fen)."""
+    transition = engine.transition_for(trigger, definition.process_of(subject))
+    form = engine.build_form(transition, subject, flat(data or {}), api=True)
+    return engine.fire(subject, trigger, user, subject.version, form)
 
 
 def referral(child_name: str = "李小雨", sex: str = "F", **overrides) -> dict:
@@ -189,16 +201,77 @@ def drive(case: Case, target: str, actors: dict[str, User]) -> Case:
     raise RuntimeError(f"{case.number} did not reach {target}; it is stuck in {case.state}")
 
 
+# --- judicial aid: the scripted path of an application ---------------------------------------------
+
+FLAG_DATA = {"grounds": ["family_hardship", "medical_costs"], "note": "单亲家庭，母亲无固定收入，医疗费用较高。"}
+AID_ORDER = ("flagged", "applied", "accepted", "investigating", "proposed", "approved", "disbursing", "disbursed")
+PROPOSAL = {"proposed_fen": 2_500_000, "county_fen": 2_500_000,
+            "instalments": [{"due_on": None, "amount_fen": 1_500_000}, {"due_on": None, "amount_fen": 1_000_000}],
+            "proposal_note": "申请人家庭困难属实，犯罪嫌疑人无赔偿能力，建议救助人民币二万五千元，分两期发放。"}
+
+
+def aid_steps(application: AidApplication) -> tuple[str, str, dict]:
+    """The next (role, trigger, data) that moves an application along the normal path to disbursed."""
+    today = utcnow().date()
+    state = application.state
+    if state == "flagged":
+        guardian = next((c for c in application.case.contacts if c.kind == "guardian" and c.can_act_for_child), None)
+        return "aid_officer", "apply", {
+            "applicant_name": guardian.name if guardian else "张丽", "applicant_kind": "guardian",
+            "applicant_phone": guardian.phone if guardian else "", "requested_fen": 3_000_000,
+            "grounds": list(application.grounds), "documents": ["application_form", "identity", "medical_bills"],
+            "statement": "孩子受侵害后需长期治疗，家庭无力承担。"}
+    if state == "applied":
+        return "aid_officer", "accept", {}
+    if state == "accepted":
+        return "aid_officer", "start_investigation", {}
+    if state == "investigating":
+        if application.finances_recorded_at is None:
+            return "aid_officer", "record_finances", {
+                "household_size": 3, "monthly_income_fen": 350_000, "losses_fen": 2_800_000,
+                "finances_note": "母亲务工，月收入约三千五百元；医疗费用约二万八千元，无其他赔偿。"}
+        dates = [today, today + dt.timedelta(days=30)]
+        return "aid_officer", "propose", {**PROPOSAL, "instalments": [
+            {**row, "due_on": day} for row, day in zip(PROPOSAL["instalments"], dates)]}
+    if state == "proposed":
+        return "aid_approver", "approve", {"decision_note": "同意救助人民币二万五千元。"}
+    if state in ("approved", "disbursing"):
+        planned = [row["amount_fen"] for row in application.instalments or []]
+        paid = len([e for e in application.ledger if e.kind == "payment"])
+        remaining = application.approved_fen - application.paid_fen
+        amount = min(planned[paid] if paid < len(planned) else remaining, remaining)
+        return "finance_officer", "record_payment", {"amount_fen": amount, "on_date": today,
+                                                     "method": "bank_transfer", "reference": f"ZF{application.id:04d}-{paid + 1}"}
+    raise ValueError(f"no scripted aid step from {state}")
+
+
+def drive_aid(application: AidApplication, target: str, actors: dict[str, User]) -> AidApplication:
+    """Fire scripted steps until the application is in `target` (on the normal path, or rejected)."""
+    for _step in range(20):
+        if application.state == target:
+            return application
+        if target == "rejected" and application.state == "proposed":
+            fire(actors["aid_approver"], application, "reject", {
+                "refusal_grounds": ["compensated"], "reason": "犯罪嫌疑人已足额赔偿，不符合救助条件。"})
+            continue
+        role, trigger, data = aid_steps(application)
+        fire(actors[role], application, trigger, data)
+    raise RuntimeError(f"{application.number} did not reach {target}; it is stuck in {application.state}")
+
+
 def demo_actors() -> dict[str, User]:
     users = {u.username: u for u in db.session.scalars(select(User))}
     return {"supervisor": users["supervisor"], "intake_officer": users["intake"], "examiner": users["examiner"],
             "interviewer": users["interviewer"], "psychologist": users["psychologist"],
-            "case_prosecutor": users["prosecutor"], "social_worker": users["social"]}
+            "case_prosecutor": users["prosecutor"], "social_worker": users["social"],
+            "aid_officer": users["aid_officer"], "aid_approver": users["aid_approver"],
+            "finance_officer": users["finance"]}
 
 
 CHILDREN = ("李小雨", "王乐乐", "陈思思", "刘子涵", "杨一诺", "黄可欣", "赵天宇", "周梓萱", "吴浩然", "徐佳怡",
             "孙明轩", "马欣妍", "朱雨桐", "胡博文", "郭诗琪", "何俊杰", "高若曦", "林子墨", "罗安琪", "梁嘉豪",
-            "宋雨菲", "郑晨阳", "谢语嫣", "韩子轩")
+            "宋雨菲", "郑晨阳", "谢语嫣", "韩子轩", "唐诗雨", "冯浩宇", "董欣怡", "萧子豪", "程梦琪", "曹宇航",
+            "袁雅琳", "邓博远", "许静怡", "傅俊熙")
 
 
 def seed(password: str) -> bool:
@@ -207,12 +280,13 @@ def seed(password: str) -> bool:
         return False
     agencies = {}
     for name, kind in AGENCIES:
-        agencies[name] = Agency(name=name, kind=kind, region="示例市")
+        agencies[name] = Agency(name=name, kind=kind, region="外省某县" if name.startswith("外省") else REGION)
         db.session.add(agencies[name])
+    db.session.add(AverageWage(year=utcnow().year, region=REGION, monthly_fen=DEMO_MONTHLY_WAGE_FEN))
     db.session.commit()
     for username, full_name, sex, roles, agency in DEMO_USERS:
         create_user(username=username, password=password, full_name=full_name, sex=sex, roles=list(roles),
-                    agency=agencies[agency])
+                    agency=agencies[agency], aid_level=DEMO_AID_LEVELS.get(username))
     actors = demo_actors()
     children = iter(CHILDREN)
 
@@ -233,5 +307,10 @@ def seed(password: str) -> bool:
          contacts=[{"kind": "appropriate_adult", "name": "社区主任 何某", "relation": "合适成年人"}])
     suspended = make("joint_interview")
     fire(actors["supervisor"], suspended, "suspend", {"reason": "儿童住院治疗，暂停询问。"})
+    # Judicial aid applications in each state (a disbursed or rejected one moves its case on).
+    for aid_state in (*AID_ORDER, "rejected"):
+        case = make("aid_review")
+        fire(actors["case_prosecutor"], case, "flag_aid", FLAG_DATA)
+        drive_aid(case.aid_applications[-1], aid_state, actors)
     log.info("demo data loaded")
     return True

@@ -1,11 +1,13 @@
-"""The engine: interprets the process definition for one case per request.
+"""The engine: interprets a process definition for one case or aid application per request.
 
-A `transitions` machine is built around the case for each firing (`initial=case.state`,
+A `transitions` machine is built around the subject for each firing (`initial=subject.state`,
 `auto_transitions=False`) and thrown away; the database row is the source of truth. One firing is
-one transaction: data, state, version, history event, closed and opened tasks.
+one transaction: data, state, version, history event, closed and opened tasks, and the automatic
+transitions it enables (an aid application ending moves its case on).
 """
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
@@ -16,13 +18,17 @@ from sqlalchemy.orm.exc import StaleDataError
 from transitions import Machine, MachineError
 from werkzeug.datastructures import MultiDict
 
-from . import definition
+from forms.base import amounts_in_fen
+
+from . import definition, settings
 from .clocks import due_at
 from .errors import Invalid, NotFound, StaleVersion, WorkflowError
 from .extensions import db
-from .models import Case, Event, Task, User, utcnow
+from .models import AidApplication, Case, Event, Task, User, utcnow
 from .permissions import acting_roles, can
+from .process import Clock, Process, TaskSpec, Transition
 
+Subject = Case | AidApplication
 
 # Stands in the history for values that only their compartment's readers may see (therapy notes).
 PRIVATE_MARK = "[private]"
@@ -30,18 +36,23 @@ PRIVATE_MARK = "[private]"
 
 @dataclass
 class Context:
-    """What a stage function sees: the case, who acts, the validated data, and the time."""
+    """What a stage function sees: the subject (case or aid application), who acts, the validated
+    data, and the time."""
 
-    case: Case
+    subject: Subject
     actor: User | None
-    transition: definition.Transition
+    transition: Transition
     data: dict[str, Any] = field(default_factory=dict)
     now: dt.datetime = field(default_factory=utcnow)
+
+    @property
+    def case(self) -> Case:
+        return self.subject.case
 
 
 @dataclass
 class Action:
-    transition: definition.Transition
+    transition: Transition
     allowed: bool
     reason: str | None
 
@@ -50,42 +61,44 @@ class Action:
         return self.transition.trigger
 
 
-def actions_for(user: User, case: Case) -> list[Action]:
-    """Every trigger a user could see on the case, with whether it is allowed now and why not.
+def actions_for(user: User, subject: Subject) -> list[Action]:
+    """Every trigger a user could see on the subject, with whether it is allowed now and why not.
 
-    Triggers of roles the user does not act in on this case are left out, as are automatic ones.
+    Triggers of roles the user does not act in on this subject are left out, as are automatic ones.
     """
-    roles = acting_roles(user, case)
+    roles = acting_roles(user, subject)
     result = []
-    for transition in definition.TRANSITIONS:
+    for transition in definition.process_of(subject).transitions:
         if transition.automatic or not roles & set(transition.roles):
             continue
-        allowed, reason = can(user, transition.trigger, case)
+        allowed, reason = can(user, transition.trigger, subject)
         result.append(Action(transition, allowed, reason))
     return result
 
 
-def transition_for(trigger: str) -> definition.Transition:
-    transition = definition.TRANSITION_BY_TRIGGER.get(trigger)
+def transition_for(trigger: str, process: Process = definition.CASE) -> Transition:
+    transition = process.by_trigger.get(trigger)
     if transition is None:
         raise NotFound(_("Unknown action: %(action)s.", action=trigger), code="unknown_trigger")
     return transition
 
 
-def build_form(transition: definition.Transition, case: Case | None, formdata: MultiDict | None = None,
+def build_form(transition: Transition, subject: Subject | None, formdata: MultiDict | None = None,
                *, api: bool = False):
-    """The trigger's form, bound to the case's choices. Pages prefix fields by trigger so several
-    forms can share one page; the API posts plain field names and carries no CSRF token."""
+    """The trigger's form, bound to the subject's choices. Pages prefix fields by trigger so several
+    forms can share one page; the API posts plain field names, carries no CSRF token and gives
+    amounts in fen."""
     if api:
-        form = transition.form(formdata=formdata or MultiDict(), meta={"csrf": False})
+        with amounts_in_fen():
+            form = transition.form(formdata=formdata or MultiDict(), meta={"csrf": False})
     else:
         form = transition.form(formdata=formdata, prefix=transition.trigger)
-    form.bind_case(case)
+    form.bind_case(subject)
     return form
 
 
-def _machine_model(case: Case, transition: definition.Transition):
-    """A throwaway `transitions` model positioned at the case's state, knowing only this trigger."""
+def _machine_model(process: Process, subject: Subject, transition: Transition):
+    """A throwaway `transitions` model positioned at the subject's state, knowing only this trigger."""
 
     class _Model:
         pass
@@ -93,8 +106,8 @@ def _machine_model(case: Case, transition: definition.Transition):
     model = _Model()
     Machine(
         model=model,
-        states=list(definition.STATE_NAMES),
-        initial=case.state,
+        states=list(process.state_names),
+        initial=subject.state,
         auto_transitions=False,
         transitions=[{"trigger": transition.trigger, "source": list(transition.sources),
                       "dest": transition.dest}],
@@ -118,120 +131,180 @@ def history_changes(form, data: dict) -> dict:
             for k, v in data.items() if k != "reason" and v not in ("", None, [], {})}
 
 
-def _close_tasks(case: Case, ctx: Context) -> None:
-    for task in case.tasks:
-        if task.closed_at is None:
-            task.closed_at = ctx.now
-            task.closed_by_id = ctx.actor.id if ctx.actor else None
+def _close(task: Task, ctx: Context) -> None:
+    task.closed_at = ctx.now
+    task.closed_by_id = ctx.actor.id if ctx.actor else None
 
 
-def _entered_at(case: Case, state: str, fallback: dt.datetime) -> dt.datetime:
+def _close_tasks(subject: Subject, process: Process, ctx: Context, *, leaving_state: bool) -> None:
+    """Close open tasks whose work is done; when leaving a state, also those tied to the state."""
+    for task in subject.own_tasks:
+        if task.closed_at is not None:
+            continue
+        spec = process.task_spec(task.state, task.role)
+        opened_by_trigger = task.state in process.by_trigger
+        if spec is not None and spec.done is not None and spec.done(subject):
+            _close(task, ctx)
+        elif leaving_state and not opened_by_trigger and not (spec is not None and spec.outlives_state):
+            _close(task, ctx)
+
+
+def _entered_at(subject: Subject, state: str, fallback: dt.datetime) -> dt.datetime:
+    of_subject = (Event.aid_application_id == subject.id if isinstance(subject, AidApplication)
+                  else (Event.case_id == subject.id) & Event.aid_application_id.is_(None))
     entered = db.session.scalar(
-        select(Event.created_at).where(Event.case_id == case.id, Event.to_state == state)
-        .order_by(Event.id.desc()).limit(1)
+        select(Event.created_at).where(of_subject, Event.to_state == state).order_by(Event.id.desc()).limit(1)
     )
     return entered or fallback
 
 
-def open_tasks(case: Case, ctx: Context) -> None:
-    state = definition.STATE_BY_NAME[case.state]
-    for spec in state.tasks:
-        member = case.member(spec.role)
+def _due(clock: Clock, start: dt.datetime) -> dt.datetime:
+    if clock.setting:  # the centre's number of working days overrides the definition's default
+        clock = dataclasses.replace(clock, working_days=int(settings.get(clock.setting)))
+    return due_at(clock, start)
+
+
+def _open(subject: Subject, ctx: Context, specs: tuple[TaskSpec, ...], opened_in: str) -> None:
+    for spec in specs:
+        if spec.done is not None and spec.done(subject):
+            continue
+        member = subject.member(spec.role)
         start = ctx.now
-        if spec.clock.since and spec.clock.since != case.state:
-            start = _entered_at(case, spec.clock.since, ctx.now)
-        case.tasks.append(Task(
-            state=state.name, role=spec.role, assignee_id=member.id if member else None, opened_at=ctx.now, due_at=due_at(spec.clock, start),
+        if spec.clock.since and spec.clock.since != subject.state:
+            start = _entered_at(subject, spec.clock.since, ctx.now)
+        db.session.add(Task(
+            case=subject.case, aid_application=subject if isinstance(subject, AidApplication) else None,
+            state=opened_in, role=spec.role, assignee_id=member.id if member else None,
+            agency_id=None if member else subject.task_agency_id(spec.role),
+            opened_at=ctx.now, due_at=_due(spec.clock, start),
         ))
 
 
-def record_event(case: Case, ctx: Context, *, from_state: str | None, to_state: str | None,
-                 changes: dict, reason: str | None, case_version: int) -> None:
+def open_tasks(subject: Subject, ctx: Context) -> None:
+    """Open the tasks of the subject's current state (on creation and on entering a state)."""
+    state = definition.process_of(subject).by_state[subject.state]
+    _open(subject, ctx, state.tasks, state.name)
+
+
+def record_event(subject: Subject, ctx: Context, *, from_state: str | None, to_state: str | None,
+                 changes: dict, reason: str | None) -> None:
     db.session.add(Event(
-        case=case, actor_id=ctx.actor.id if ctx.actor else None, action=ctx.transition.trigger,
-        from_state=from_state, to_state=to_state, case_version=case_version, changes=changes,
-        reason=reason, created_at=ctx.now,
+        case=subject.case, aid_application=subject if isinstance(subject, AidApplication) else None,
+        actor_id=ctx.actor.id if ctx.actor else None, action=ctx.transition.trigger, from_state=from_state,
+        to_state=to_state, case_version=subject.version, changes=changes, reason=reason, created_at=ctx.now,
     ))
 
 
-def fire(case: Case, trigger: str, actor: User | None, version: Any, form) -> Case:
+def start(subject: Subject, ctx: Context, *, changes: dict) -> None:
+    """A new subject made by `ctx`'s trigger (an aid application by flag_aid): its first tasks and
+    its creation event, in the same transaction."""
+    own = Context(subject=subject, actor=ctx.actor, transition=ctx.transition, data=ctx.data, now=ctx.now)
+    open_tasks(subject, own)
+    record_event(subject, own, from_state=None, to_state=subject.state, changes=changes, reason=None)
+
+
+def _apply(subject: Subject, process: Process, ctx: Context, changes) -> None:
+    """State, data, tasks and history of one transition (checks already passed)."""
+    transition = ctx.transition
+    from_state = subject.state
+    subject.version += 1
+    subject.updated_at = ctx.now
+    if transition.apply is not None:
+        transition.apply(ctx)
+    model = _machine_model(process, subject, transition)
+    try:
+        getattr(model, transition.trigger)()
+    except MachineError as exc:  # the checks before make this unreachable; keep it loud
+        raise WorkflowError(str(exc), status=409, code="wrong_state") from exc
+    if transition.dest is not None:
+        _close_tasks(subject, process, ctx, leaving_state=True)
+        subject.state = model.state
+        entered = process.by_state[subject.state]
+        if entered.on_enter is not None:
+            entered.on_enter(ctx)
+        _open(subject, ctx, entered.tasks, entered.name)
+    _open(subject, ctx, transition.opens, transition.trigger)
+    _close_tasks(subject, process, ctx, leaving_state=False)
+    record_event(subject, ctx, from_state=from_state, to_state=transition.dest, changes=changes(ctx),
+                 reason=ctx.data.get("reason"))
+
+
+def _settle(subject: Subject, now: dt.datetime) -> None:
+    """Fire the automatic transitions whose guards now hold (by the system, in this transaction)."""
+    process = definition.process_of(subject)
+    for _step in range(len(process.states)):
+        if subject.suspended:
+            return
+        transition = next((t for t in process.transitions if t.automatic and subject.state in t.sources
+                           and not any(guard(subject) for guard in t.guards)), None)
+        if transition is None:
+            return
+        _apply(subject, process, Context(subject, None, transition, now=now), lambda ctx: {})
+
+
+def fire(subject: Subject, trigger: str, actor: User | None, version: Any, form) -> Subject:
     """Validate and apply one trigger in one transaction; raise a WorkflowError on refusal.
 
     `form` is the trigger's bound form (from `build_form`); `actor` None means the system
     (automatic triggers only). Nothing is stored unless everything succeeds.
     """
-    transition = transition_for(trigger)
+    process = definition.process_of(subject)
+    transition = transition_for(trigger, process)
     try:
         if actor is None:
             if not transition.automatic:
                 raise WorkflowError(_("Only automatic triggers can be fired by the system."), status=403,
                                     code="forbidden")
             # The system obeys the suspension and the state like users do (see permissions._fire).
-            if case.suspended and not transition.allowed_while_suspended:
-                raise WorkflowError(_("The case is suspended: %(reason)s", reason=case.suspend_reason),
+            if subject.suspended and not transition.allowed_while_suspended:
+                raise WorkflowError(_("The case is suspended: %(reason)s", reason=subject.suspend_reason),
                                     status=409, code="suspended")
-            if case.state not in transition.sources:
+            if subject.state not in transition.sources:
                 raise WorkflowError(_("Not possible in the current stage (%(state)s).",
-                                      state=definition.STATE_BY_NAME[case.state].label),
+                                      state=process.by_state[subject.state].label),
                                     status=409, code="wrong_state")
         else:
-            allowed, reason = can(actor, trigger, case)
+            allowed, reason = can(actor, trigger, subject)
             # Someone who may act but read an old version learns that first: the state or data
             # they saw has changed.
             if not allowed and reason.status in (409, 422):
-                _check_version(case, version)
+                _check_version(subject, version)
             if not allowed:
                 raise WorkflowError.from_denial(reason)
-        _check_version(case, version)
+        _check_version(subject, version)
         if not form.validate():
             raise Invalid(_("The submitted data is not valid."), form_errors(form))
         if actor is None:
             for guard in transition.guards:
-                unmet = guard(case)
+                unmet = guard(subject)
                 if unmet:
                     raise WorkflowError(str(unmet), status=422, code="guard_failed")
 
-        ctx = Context(case=case, actor=actor, transition=transition, data=form.payload())
-        from_state = case.state
-        case.version += 1
-        case.updated_at = ctx.now
-        if transition.apply is not None:
-            transition.apply(ctx)
-        model = _machine_model(case, transition)
-        try:
-            getattr(model, trigger)()
-        except MachineError as exc:  # the checks above make this unreachable; keep it loud
-            raise WorkflowError(str(exc), status=409, code="wrong_state") from exc
-        if transition.dest is not None:
-            _close_tasks(case, ctx)
-            case.state = model.state
-            entered = definition.STATE_BY_NAME[case.state]
-            if entered.on_enter is not None:
-                entered.on_enter(ctx)
-            open_tasks(case, ctx)
-        record_event(case, ctx, from_state=from_state, to_state=transition.dest,
-                     changes=history_changes(form, ctx.data), reason=ctx.data.get("reason"),
-                     case_version=case.version)
+        ctx = Context(subject=subject, actor=actor, transition=transition, data=form.payload())
+        _apply(subject, process, ctx, lambda c: history_changes(form, c.data))
+        _settle(subject, ctx.now)
+        if subject.case is not subject:
+            _settle(subject.case, ctx.now)
         db.session.commit()
     except StaleDataError as exc:
         db.session.rollback()
-        raise StaleVersion(_("Someone else changed this case meanwhile; reload it and try again.")) from exc
+        raise StaleVersion(_("Someone else changed this meanwhile; reload it and try again.")) from exc
     except Exception:
         db.session.rollback()
         raise
-    return case
+    return subject
 
 
-def _check_version(case: Case, version: Any) -> None:
+def _check_version(subject: Subject, version: Any) -> None:
     try:
         read = int(version)
     except (TypeError, ValueError):
-        message = _("The case version you read is required.")
+        message = _("The version you read is required.")
         raise Invalid(message, {"version": [message]}) from None
-    if read != case.version:
+    if read != subject.version:
         raise StaleVersion(_(
-            "The case changed since you read it (your version %(read)d, current %(current)d); "
-            "reload it and try again. Nothing was saved.", read=read, current=case.version))
+            "This changed since you read it (your version %(read)d, current %(current)d); "
+            "reload it and try again. Nothing was saved.", read=read, current=subject.version))
 
 
 def form_errors(form) -> dict[str, list[str]]:

@@ -18,6 +18,12 @@ ROLE_LABELS = {
     "employer_hr": _l("Employer HR"),
     "auditor": _l("Auditor"),
     "admin": _l("Administrator"),
+    "verifier": _l("Entrusted verifier (aid officer of another agency)"),
+}
+AID_LEVEL_LABELS = {
+    "department_head": _l("department head"),
+    "deputy_chief": _l("deputy chief procurator"),
+    "chief": _l("chief procurator's meeting"),
 }
 AGENCY_KIND_LABELS = {
     "centre": _l("One-stop centre"),
@@ -28,6 +34,9 @@ AGENCY_KIND_LABELS = {
     "civil_affairs": _l("Civil affairs bureau"),
     "education": _l("Education bureau"),
     "school": _l("School"),
+    "court": _l("Court"),
+    "justice_bureau": _l("Justice bureau (legal aid)"),
+    "disabled_persons_federation": _l("Disabled persons' federation"),
     "it": _l("IT department"),
 }
 VISIT_STATUS_LABELS = {"scheduled": _l("Scheduled"), "done": _l("Done"), "cancelled": _l("Cancelled")}
@@ -42,6 +51,10 @@ INTERVIEW_KIND_LABELS = {
     "prior": _l("Prior interview (recorded elsewhere)"),
     "supplementary": _l("Supplementary interview"),
 }
+
+
+def aid_level_label(level: str | None) -> str:
+    return AID_LEVEL_LABELS.get(level, _l("none")) if level else _l("none")
 
 
 def role_label(role: str) -> str:

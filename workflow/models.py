@@ -7,11 +7,13 @@ from typing import Any
 from flask_login import UserMixin
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     CheckConstraint,
     Date,
     DateTime,
     ForeignKey,
+    Index,
     Integer,
     String,
     Text,
@@ -19,6 +21,7 @@ from sqlalchemy import (
     event,
     func,
     select,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -58,8 +61,13 @@ AGENCY_KINDS = (
     "civil_affairs",
     "education",
     "school",
+    "court",
+    "justice_bureau",
+    "disabled_persons_federation",
     "it",
 )
+# Approver levels of aid_approver users, lowest first (the approval matrix picks one).
+AID_LEVELS = ("department_head", "deputy_chief", "chief")
 REFERRAL_SOURCES = ("police", "hospital", "school_report", "hotline_12338", "womens_federation", "self")
 SEXES = ("F", "M")
 ATTENDEE_ROLES = ("interviewer", "psychologist", "guardian", "appropriate_adult", "interpreter", "recorder", "other")
@@ -89,13 +97,16 @@ class Agency(db.Model):
 
 class User(UserMixin, db.Model):
     __tablename__ = "users"
-    __table_args__ = (CheckConstraint(_in("sex", SEXES), name="sex"),)
+    __table_args__ = (CheckConstraint(_in("sex", SEXES), name="sex"),
+                      CheckConstraint(f"aid_level IS NULL OR {_in('aid_level', AID_LEVELS)}", name="aid_level"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     username: Mapped[str] = mapped_column(String(80), unique=True)
     full_name: Mapped[str] = mapped_column(String(120))
     sex: Mapped[str] = mapped_column(String(1))
     password_hash: Mapped[str] = mapped_column(String(255))
+    # Only for aid_approver: the level up to which this person may approve aid.
+    aid_level: Mapped[str | None] = mapped_column(String(20))
     agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     # Bumped on password change or deactivation; stored in the session so old sessions die.
@@ -241,18 +252,37 @@ class Case(db.Model):
     psych_records: Mapped[list[PsychRecord]] = relationship(
         back_populates="case", cascade="all, delete-orphan", order_by="PsychRecord.id"
     )
-    aid_flags: Mapped[list[AidFlag]] = relationship(
-        back_populates="case", cascade="all, delete-orphan", order_by="AidFlag.id"
+    aid_applications: Mapped[list[AidApplication]] = relationship(
+        back_populates="case", cascade="all, delete-orphan", order_by="AidApplication.id"
+    )
+    referrals: Mapped[list[Referral]] = relationship(
+        back_populates="case", cascade="all, delete-orphan", order_by="Referral.id"
     )
     visits: Mapped[list[Visit]] = relationship(
         back_populates="case", cascade="all, delete-orphan", order_by="Visit.due_on"
     )
+    # All tasks of the case, its aid applications' included.
     tasks: Mapped[list[Task]] = relationship(back_populates="case", order_by="Task.id")
     events: Mapped[list[Event]] = relationship(back_populates="case", order_by="Event.id")
+
+    process_name = "case"
+
+    @property
+    def case(self) -> Case:
+        """A case is its own case (aid applications answer with theirs)."""
+        return self
 
     @property
     def suspended(self) -> bool:
         return self.suspended_at is not None
+
+    @property
+    def own_tasks(self) -> list[Task]:
+        return [t for t in self.tasks if t.aid_application_id is None]
+
+    def task_agency_id(self, role: str) -> int | None:
+        """The agency whose members of `role` share an unassigned task (supervisors of the centre)."""
+        return self.centre_id if role == "supervisor" else None
 
     def member(self, role: str) -> User | None:
         for row in self.team:
@@ -453,22 +483,246 @@ class PsychRecord(db.Model):
     case: Mapped[Case] = relationship(back_populates="psych_records")
 
 
-class AidFlag(db.Model):
-    """The case prosecutor's flag that the child may need judicial aid (the aid module takes it on)."""
+AID_STATES = ("flagged", "applied", "accepted", "investigating", "proposed", "approved", "rejected",
+              "disbursing", "disbursed", "not_accepted", "withdrawn")
+# Applications ended without aid; any other one blocks a second application for the same child.
+AID_ENDED_WITHOUT_AID = ("rejected", "not_accepted", "withdrawn")
+APPLICANT_KINDS = ("guardian", "legal_representative")
 
-    __tablename__ = "aid_flags"
+
+class AidApplication(db.Model):
+    """A judicial aid application for one child victim (its case), handled by a procuratorate."""
+
+    __tablename__ = "aid_applications"
+    __table_args__ = (
+        CheckConstraint(_in("state", AID_STATES), name="state"),
+        CheckConstraint(f"applicant_kind IS NULL OR {_in('applicant_kind', APPLICANT_KINDS)}",
+                        name="applicant_kind"),
+        CheckConstraint(f"required_level IS NULL OR {_in('required_level', AID_LEVELS)}", name="required_level"),
+        CheckConstraint("version >= 1", name="version_positive"),
+        CheckConstraint("requested_fen IS NULL OR requested_fen > 0", name="requested_positive"),
+        CheckConstraint("approved_fen IS NULL OR approved_fen > 0", name="approved_positive"),
+        CheckConstraint("proposed_fen IS NULL OR (county_fen >= 0 AND city_fen >= 0 AND province_fen >= 0 "
+                        "AND county_fen + city_fen + province_fen = proposed_fen)", name="contributions_sum"),
+        # One application per child and incident, unless earlier ones ended without aid.
+        Index("uq_aid_applications_live_case", "case_id", unique=True,
+              sqlite_where=text(f"state NOT IN {AID_ENDED_WITHOUT_AID!r}"),
+              postgresql_where=text(f"state NOT IN {AID_ENDED_WITHOUT_AID!r}")),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[str] = mapped_column(String(32), unique=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    # The procuratorate whose aid department handles it (the case prosecutor's).
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"), index=True)
+    state: Mapped[str] = mapped_column(String(20), index=True)
+    definition_version: Mapped[int] = mapped_column(Integer)
+    version: Mapped[int] = mapped_column(Integer)
+    __mapper_args__ = {"version_id_col": version, "version_id_generator": False}
+    emergency: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    grounds: Mapped[list] = mapped_column(JSON, default=list)
+    flag_note: Mapped[str] = mapped_column(Text, default="")
+    flagged_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    flagged_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+    applicant_name: Mapped[str | None] = mapped_column(String(120))
+    applicant_kind: Mapped[str | None] = mapped_column(String(24))
+    applicant_phone: Mapped[str] = mapped_column(String(40), default="")
+    requested_fen: Mapped[int | None] = mapped_column(BigInteger)
+    documents: Mapped[list] = mapped_column(JSON, default=list)
+    statement: Mapped[str] = mapped_column(Text, default="")
+    officer_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    refusal_grounds: Mapped[list] = mapped_column(JSON, default=list)
+
+    household_size: Mapped[int | None] = mapped_column(Integer)
+    monthly_income_fen: Mapped[int | None] = mapped_column(BigInteger)
+    losses_fen: Mapped[int | None] = mapped_column(BigInteger)
+    finances_note: Mapped[str] = mapped_column(Text, default="")
+    finances_recorded_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+
+    proposed_fen: Mapped[int | None] = mapped_column(BigInteger)
+    county_fen: Mapped[int | None] = mapped_column(BigInteger)
+    city_fen: Mapped[int | None] = mapped_column(BigInteger)
+    province_fen: Mapped[int | None] = mapped_column(BigInteger)
+    instalments: Mapped[list] = mapped_column(JSON, default=list)
+    supervised_account: Mapped[str] = mapped_column(String(200), default="")
+    cap_fen: Mapped[int | None] = mapped_column(BigInteger)
+    over_cap_reason: Mapped[str] = mapped_column(Text, default="")
+    required_level: Mapped[str | None] = mapped_column(String(20))
+    proposal_note: Mapped[str] = mapped_column(Text, default="")
+    proposed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    proposed_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+
+    approved_fen: Mapped[int | None] = mapped_column(BigInteger)
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    decided_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    decision_note: Mapped[str] = mapped_column(Text, default="")
+    meeting: Mapped[dict | None] = mapped_column(JSON)
+    notified_on: Mapped[dt.date | None] = mapped_column(Date)
+    notified_by: Mapped[str] = mapped_column(String(20), default="")
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
+
+    case: Mapped[Case] = relationship(back_populates="aid_applications")
+    agency: Mapped[Agency] = relationship()
+    officer: Mapped[User | None] = relationship(foreign_keys=[officer_id])
+    proposed_by: Mapped[User | None] = relationship(foreign_keys=[proposed_by_id])
+    decided_by: Mapped[User | None] = relationship(foreign_keys=[decided_by_id])
+    verifications: Mapped[list[AidVerification]] = relationship(
+        back_populates="application", cascade="all, delete-orphan", order_by="AidVerification.id")
+    ledger: Mapped[list[AidLedgerEntry]] = relationship(
+        back_populates="application", cascade="all, delete-orphan", order_by="AidLedgerEntry.id")
+    tasks: Mapped[list[Task]] = relationship(back_populates="aid_application", order_by="Task.id")
+    events: Mapped[list[Event]] = relationship(back_populates="aid_application", order_by="Event.id")
+
+    process_name = "aid"
+
+    @property
+    def own_tasks(self) -> list[Task]:
+        return list(self.tasks)
+
+    @property
+    def suspended(self) -> bool:
+        """Suspending the case pauses its aid application too."""
+        return self.case.suspended
+
+    @property
+    def suspend_reason(self) -> str | None:
+        return self.case.suspend_reason
+
+    def member(self, role: str) -> User | None:
+        if role == "aid_officer":
+            return self.officer
+        if role == "case_prosecutor":
+            return self.case.member(role)
+        return None
+
+    def task_agency_id(self, role: str) -> int | None:
+        if role == "verifier":
+            pending = self.open_verification
+            return pending.agency_id if pending else None
+        return self.agency_id
+
+    @property
+    def open_verification(self) -> AidVerification | None:
+        return next((v for v in self.verifications if v.reported_at is None), None)
+
+    @property
+    def paid_fen(self) -> int:
+        return sum(e.amount_fen for e in self.ledger if e.kind == "payment")
+
+    @property
+    def recovered_fen(self) -> int:
+        return sum(e.amount_fen for e in self.ledger if e.kind == "recovery")
+
+
+class AidVerification(db.Model):
+    """Family finances verified by another agency on the handling procuratorate's request."""
+
+    __tablename__ = "aid_verifications"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    aid_application_id: Mapped[int] = mapped_column(ForeignKey("aid_applications.id", ondelete="CASCADE"),
+                                                    index=True)
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"), index=True)
+    request: Mapped[str] = mapped_column(Text)
+    requested_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    requested_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    report: Mapped[str | None] = mapped_column(Text)
+    finances_confirmed: Mapped[bool | None] = mapped_column(Boolean)
+    reported_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    reported_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+
+    application: Mapped[AidApplication] = relationship(back_populates="verifications")
+    agency: Mapped[Agency] = relationship()
+    reported_by: Mapped[User | None] = relationship(foreign_keys=[reported_by_id])
+
+
+LEDGER_KINDS = ("payment", "recovery")
+PAYMENT_METHODS = ("bank_transfer", "supervised_account", "cash")
+RECOVERY_REASONS = ("fraud", "offender_compensation")
+
+
+class AidLedgerEntry(db.Model):
+    """Money paid out (instalments) or recovered, in integer fen; entries are never edited."""
+
+    __tablename__ = "aid_ledger"
+    __table_args__ = (
+        CheckConstraint(_in("kind", LEDGER_KINDS), name="kind"),
+        CheckConstraint("amount_fen > 0", name="amount_positive"),
+        CheckConstraint(f"method IS NULL OR {_in('method', PAYMENT_METHODS)}", name="method"),
+        CheckConstraint(f"recovery_reason IS NULL OR {_in('recovery_reason', RECOVERY_REASONS)}",
+                        name="recovery_reason"),
+        CheckConstraint("kind <> 'recovery' OR recovery_reason IS NOT NULL", name="recovery_has_reason"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    aid_application_id: Mapped[int] = mapped_column(ForeignKey("aid_applications.id", ondelete="CASCADE"),
+                                                    index=True)
+    kind: Mapped[str] = mapped_column(String(10))
+    amount_fen: Mapped[int] = mapped_column(BigInteger)
+    on_date: Mapped[dt.date] = mapped_column(Date)
+    method: Mapped[str | None] = mapped_column(String(24))
+    reference: Mapped[str] = mapped_column(String(120), default="")
+    recovery_reason: Mapped[str | None] = mapped_column(String(24))
+    note: Mapped[str] = mapped_column(Text, default="")
+    recorded_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    recorded_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+    application: Mapped[AidApplication] = relationship(back_populates="ledger")
+
+
+REFERRAL_KINDS = ("minimum_living_allowance", "fee_waiver", "disability_certificate", "legal_aid",
+                  "psychological_counselling", "protection_order", "student_aid", "civil_support_prosecution",
+                  "employment_guidance", "other")
+REFERRAL_STATUSES = ("sent", "acknowledged", "completed", "declined", "closed")
+REFERRAL_OPEN = ("sent", "acknowledged")
+
+
+class Referral(db.Model):
+    """A "judicial aid +" referral of the child or family to a social-assistance agency."""
+
+    __tablename__ = "referrals"
+    __table_args__ = (
+        CheckConstraint(_in("kind", REFERRAL_KINDS), name="kind"),
+        CheckConstraint(_in("status", REFERRAL_STATUSES), name="status"),
+        CheckConstraint("status <> 'closed' OR close_reason IS NOT NULL", name="close_reason"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
-    grounds: Mapped[list] = mapped_column(JSON)
+    kind: Mapped[str] = mapped_column(String(32))
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"))
+    due_on: Mapped[dt.date] = mapped_column(Date)
     note: Mapped[str] = mapped_column(Text, default="")
-    flagged_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
-    flagged_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
-    # Set when the aid application ends (approved and disbursed, rejected, withdrawn...).
-    concluded_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
-    outcome: Mapped[str | None] = mapped_column(String(32))
+    status: Mapped[str] = mapped_column(String(16), default="sent")
+    outcome: Mapped[str] = mapped_column(Text, default="")
+    close_reason: Mapped[str | None] = mapped_column(Text)
+    visit_id: Mapped[int | None] = mapped_column(ForeignKey("visits.id"))
+    sent_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    sent_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
 
-    case: Mapped[Case] = relationship(back_populates="aid_flags")
+    case: Mapped[Case] = relationship(back_populates="referrals")
+    agency: Mapped[Agency] = relationship()
+    visit: Mapped[Visit | None] = relationship()
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in REFERRAL_OPEN
+
+
+class AverageWage(db.Model):
+    """Average monthly wage per year and region: the aid cap is 36 times it."""
+
+    __tablename__ = "average_wages"
+    __table_args__ = (UniqueConstraint("year", "region", name="year_region"),
+                      CheckConstraint("monthly_fen > 0", name="monthly_positive"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    year: Mapped[int] = mapped_column(Integer)
+    region: Mapped[str] = mapped_column(String(100))
+    monthly_fen: Mapped[int] = mapped_column(BigInteger)
 
 
 class Visit(db.Model):
@@ -490,6 +744,7 @@ class Visit(db.Model):
     wellbeing: Mapped[str] = mapped_column(Text, default="")
     school_attendance: Mapped[str] = mapped_column(Text, default="")
     needs: Mapped[str] = mapped_column(Text, default="")
+    aid_use: Mapped[str] = mapped_column(Text, default="")
     satisfaction: Mapped[int | None] = mapped_column(Integer)
     cancel_reason: Mapped[str | None] = mapped_column(Text)
     recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
@@ -502,16 +757,23 @@ class Task(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    # Set for tasks of the case's aid application (then `state` is one of the application's).
+    aid_application_id: Mapped[int | None] = mapped_column(
+        ForeignKey("aid_applications.id", ondelete="CASCADE"), index=True)
+    # The state that opened the task, or the trigger (tasks a trigger opens outlive states).
     state: Mapped[str] = mapped_column(String(32))
     role: Mapped[str] = mapped_column(String(32))
-    # The team member of that role when opened; NULL for centre-wide roles (supervisor).
+    # The team member of that role when opened; NULL for tasks shared by the role's members of
+    # `agency_id` (centre supervisors, a procuratorate's aid approvers or finance officers).
     assignee_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    agency_id: Mapped[int | None] = mapped_column(ForeignKey("agencies.id"), index=True)
     opened_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
     due_at: Mapped[dt.datetime] = mapped_column(DateTime, index=True)
     closed_at: Mapped[dt.datetime | None] = mapped_column(DateTime, index=True)
     closed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
     case: Mapped[Case] = relationship(back_populates="tasks")
+    aid_application: Mapped[AidApplication | None] = relationship(back_populates="tasks")
     assignee: Mapped[User | None] = relationship(foreign_keys=[assignee_id])
 
     @property
@@ -526,6 +788,8 @@ class Event(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    # Events of the case's aid application carry it; `case_version` is then the application's.
+    aid_application_id: Mapped[int | None] = mapped_column(ForeignKey("aid_applications.id"), index=True)
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     action: Mapped[str] = mapped_column(String(40))
     from_state: Mapped[str | None] = mapped_column(String(32))
@@ -536,6 +800,7 @@ class Event(db.Model):
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
 
     case: Mapped[Case] = relationship(back_populates="events")
+    aid_application: Mapped[AidApplication | None] = relationship(back_populates="events")
     actor: Mapped[User | None] = relationship()
 
 
@@ -545,7 +810,7 @@ def _events_are_append_only(mapper, connection, target) -> None:  # noqa: ARG001
     raise RuntimeError("case events are append-only")
 
 
-def next_number(prefix: str, model: type[Case] | type[Incident]) -> str:
+def next_number(prefix: str, model: type[Case] | type[Incident] | type[AidApplication]) -> str:
     """Human case/incident numbers like C2026-0007, unique per year (backed by a unique column)."""
     year = utcnow().year
     stem = f"{prefix}{year}-"

@@ -1,8 +1,9 @@
 """The one permission check: `can(user, action, obj) -> (allowed, reason)`.
 
-Pages, the API and the tests all call it. A refusal's reason is a `Denial`: a display string that
-also carries the HTTP status (403 wrong role or not on the team, 404 no access to the case,
-409 wrong state or suspended, 422 an unmet guard).
+Pages, the API and the tests all call it. `obj` is a case or an aid application. A refusal's
+reason is a `Denial`: a display string that also carries the HTTP status (403 wrong role, not on
+the team or an unmet permit such as the approver level, 404 no access, 409 wrong state or
+suspended, 422 an unmet guard).
 """
 from __future__ import annotations
 
@@ -11,10 +12,14 @@ from flask_babel import lazy_gettext as _l
 from . import definition
 from .errors import Denial
 from .labels import role_label
-from .models import TEAM_ROLES, Case, User
+from .models import TEAM_ROLES, AidApplication, Case, User
 
 ALLOWED: tuple[bool, None] = (True, None)
 CASE_ROLES = (*TEAM_ROLES, "supervisor")
+AID_DEPARTMENT_ROLES = ("aid_officer", "aid_approver", "finance_officer")
+# Roles that exist only on an aid application, and the user role they stand for: an aid officer of
+# another agency entrusted with verifying the family's finances.
+DERIVED_ROLES = {"verifier": "aid_officer"}
 
 
 def _deny(message, status: int, code: str) -> tuple[bool, Denial]:
@@ -25,54 +30,82 @@ def is_centre_supervisor(user: User, case: Case) -> bool:
     return "supervisor" in user.roles and user.agency_id == case.centre_id
 
 
-def acting_roles(user: User, case: Case) -> set[str]:
-    """The roles in which `user` acts on `case`: their team roles, plus supervisor of its centre."""
-    roles = {r for r in case.member_roles(user) if r in user.roles}
-    if is_centre_supervisor(user, case):
+def _aid_roles(user: User, application: AidApplication) -> set[str]:
+    """The handling procuratorate's aid staff, the case's prosecutor, and entrusted verifiers."""
+    roles = set()
+    if user.agency_id == application.agency_id:
+        roles |= user.roles & set(AID_DEPARTMENT_ROLES)
+    if "case_prosecutor" in user.roles and "case_prosecutor" in application.case.member_roles(user):
+        roles.add("case_prosecutor")
+    if "aid_officer" in user.roles and user.agency_id != application.agency_id and any(
+            v.agency_id == user.agency_id for v in application.verifications):
+        roles.add("verifier")
+    return roles
+
+
+def acting_roles(user: User, subject: Case | AidApplication) -> set[str]:
+    """The roles in which `user` acts on a case (team roles, plus supervisor of its centre) or on an
+    aid application."""
+    if isinstance(subject, AidApplication):
+        return _aid_roles(user, subject)
+    roles = {r for r in subject.member_roles(user) if r in user.roles}
+    if is_centre_supervisor(user, subject):
         roles.add("supervisor")
     return roles
 
 
-def _view_case(user: User, case: Case):
-    if acting_roles(user, case):
+def _view(user: User, subject: Case | AidApplication):
+    if acting_roles(user, subject):
         return ALLOWED
-    # 404, not 403: a stranger must not learn that the case exists.
+    # 404, not 403: a stranger must not learn that the case (or application) exists.
+    if isinstance(subject, AidApplication):
+        return _deny(_l("Aid application not found."), 404, "not_found")
     return _deny(_l("Case not found."), 404, "not_found")
 
 
-def _see_compartment(user: User, case: Case, compartment: str):
-    readers = definition.COMPARTMENTS[compartment]
-    if case.member_roles(user) & set(readers) & user.roles:
+def _roles_text(roles) -> str:
+    return "、".join(str(role_label(r)) for r in roles)
+
+
+def _see_compartment(user: User, subject: Case | AidApplication, compartment: str):
+    readers = definition.process_of(subject).compartments[compartment]
+    if acting_roles(user, subject) & set(readers) - {"supervisor"}:
         return ALLOWED
-    return _deny(_l("This part of the case is restricted to: %(roles)s.",
-                    roles="、".join(str(role_label(r)) for r in readers)), 403, "forbidden")
+    return _deny(_l("This part of the case is restricted to: %(roles)s.", roles=_roles_text(readers)),
+                 403, "forbidden")
 
 
-def _fire(user: User, case: Case, transition: definition.Transition):
-    allowed, reason = _view_case(user, case)
+def _fire(user: User, subject: Case | AidApplication, transition: definition.Transition):
+    allowed, reason = _view(user, subject)
     if not allowed:
         return allowed, reason
     if transition.automatic:
-        return _deny(_l("This step is taken by the system when the aid application ends."), 403, "forbidden")
-    if not user.has_role(*transition.roles):
-        return _deny(_l("Only %(roles)s may do this.",
-                        roles="、".join(str(role_label(r)) for r in transition.roles)), 403, "forbidden")
-    if not acting_roles(user, case) & set(transition.roles):
-        return _deny(_l("You are not this case's %(roles)s.",
-                        roles="、".join(str(role_label(r)) for r in transition.roles)), 403, "not_on_team")
-    if case.suspended and not transition.allowed_while_suspended:
-        return _deny(_l("The case is suspended: %(reason)s", reason=case.suspend_reason), 409, "suspended")
-    if case.state not in transition.sources:
-        state = definition.STATE_BY_NAME[case.state].label
+        return _deny(_l("This step is taken by the system when its conditions are met."), 403, "forbidden")
+    if not user.has_role(*(DERIVED_ROLES.get(r, r) for r in transition.roles)):
+        return _deny(_l("Only %(roles)s may do this.", roles=_roles_text(transition.roles)), 403, "forbidden")
+    if not acting_roles(user, subject) & set(transition.roles):
+        if isinstance(subject, AidApplication):
+            return _deny(_l("You do not act on this aid application as %(roles)s.",
+                            roles=_roles_text(transition.roles)), 403, "not_on_team")
+        return _deny(_l("You are not this case's %(roles)s.", roles=_roles_text(transition.roles)),
+                     403, "not_on_team")
+    if subject.suspended and not transition.allowed_while_suspended:
+        return _deny(_l("The case is suspended: %(reason)s", reason=subject.suspend_reason), 409, "suspended")
+    if subject.state not in transition.sources:
+        state = definition.process_of(subject).by_state[subject.state].label
         return _deny(_l("Not possible in the current stage (%(state)s).", state=state), 409, "wrong_state")
+    for permit in transition.permits:
+        refused = permit(user, subject)
+        if refused:
+            return _deny(refused, 403, "not_permitted")
     for guard in transition.guards:
-        unmet = guard(case)
+        unmet = guard(subject)
         if unmet:
             return _deny(unmet, 422, "guard_failed")
     return ALLOWED
 
 
-def can(user: User | None, action: str, obj: Case | None = None) -> tuple[bool, Denial | None]:
+def can(user: User | None, action: str, obj: Case | AidApplication | None = None) -> tuple[bool, Denial | None]:
     if user is None or not getattr(user, "is_authenticated", False) or not user.active:
         return _deny(_l("Please log in."), 401, "unauthorized")
     if action == "create_case":
@@ -81,16 +114,16 @@ def can(user: User | None, action: str, obj: Case | None = None) -> tuple[bool, 
         return _deny(_l("Only intake officers and case prosecutors may create cases."), 403, "forbidden")
     if action == "list_cases":
         return ALLOWED if user.has_role(*CASE_ROLES) else _deny(_l("No access to case data."), 403, "forbidden")
-    if action in ("manage_users", "manage_agencies", "manage_settings"):
+    if action in ("manage_users", "manage_agencies", "manage_settings", "manage_wages"):
         return ALLOWED if user.has_role("admin") else _deny(_l("Administrators only."), 403, "forbidden")
     if obj is None:
-        raise ValueError(f"{action} needs a case")
-    if action == "view_case":
-        return _view_case(user, obj)
+        raise ValueError(f"{action} needs a case or an aid application")
+    if action in ("view_case", "view_aid"):
+        return _view(user, obj)
     if action.startswith("see:"):
-        allowed, reason = _view_case(user, obj)
+        allowed, reason = _view(user, obj)
         return (allowed, reason) if not allowed else _see_compartment(user, obj, action[4:])
-    transition = definition.TRANSITION_BY_TRIGGER.get(action)
+    transition = definition.process_of(obj).by_trigger.get(action)
     if transition is None:
         return _deny(_l("Unknown action: %(action)s.", action=action), 404, "unknown_trigger")
     return _fire(user, obj, transition)

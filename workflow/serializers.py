@@ -22,9 +22,11 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
 
+from forms.base import MoneyField
+
 from . import definition, engine
 from .labels import role_label
-from .models import Case, Contact, Task, User, utcnow
+from .models import AidApplication, Case, Contact, Task, User, utcnow
 from .permissions import can
 
 # Form fields that are plumbing, not data.
@@ -85,9 +87,10 @@ def _task(task: Task, now: dt.datetime) -> dict:
         "id": task.id,
         "case_id": task.case_id,
         "case_number": task.case.number,
+        "aid_application_id": task.aid_application_id,
         "state": task.state,
         "role": task.role,
-        "title": definition.task_title(task.state, task.role),
+        "title": definition.task_title(task),
         "assignee": user_ref(task.assignee),
         "opened_at": utc(task.opened_at),
         "due_at": utc(task.due_at),
@@ -142,16 +145,26 @@ def _psych(case: Case, private: bool) -> list[dict]:
     return rows
 
 
-def _aid_flags(case: Case) -> list[dict]:
-    return [{"id": f.id, "grounds": list(f.grounds or []), "note": f.note, "flagged_at": utc(f.flagged_at),
-             "concluded_at": utc(f.concluded_at), "outcome": f.outcome} for f in case.aid_flags]
+def aid_summary(application: AidApplication) -> dict:
+    return {"id": application.id, "number": application.number, "state": application.state,
+            "state_label": str(definition.AID.by_state[application.state].label),
+            "version": application.version, "emergency": application.emergency,
+            "approved_fen": application.approved_fen, "paid_fen": application.paid_fen,
+            "flagged_at": utc(application.flagged_at)}
+
+
+def _referrals(case: Case) -> list[dict]:
+    return [{"id": r.id, "kind": r.kind, "agency": {"id": r.agency.id, "name": r.agency.name},
+             "due_on": local(r.due_on), "note": r.note, "status": r.status, "outcome": r.outcome,
+             "close_reason": r.close_reason, "visit_id": r.visit_id, "sent_at": utc(r.sent_at)}
+            for r in case.referrals]
 
 
 def _visits(case: Case) -> list[dict]:
     return [{"id": v.id, "due_on": local(v.due_on), "status": v.status, "done_on": local(v.done_on),
              "mode": v.mode, "attendees": v.attendees, "wellbeing": v.wellbeing,
-             "school_attendance": v.school_attendance, "needs": v.needs, "satisfaction": v.satisfaction,
-             "cancel_reason": v.cancel_reason} for v in case.visits]
+             "school_attendance": v.school_attendance, "needs": v.needs, "aid_use": v.aid_use,
+             "satisfaction": v.satisfaction, "cancel_reason": v.cancel_reason} for v in case.visits]
 
 
 def action_json(action: engine.Action) -> dict:
@@ -204,12 +217,66 @@ def case_detail(case: Case, user: User) -> dict:
         data["interviews"] = _interviews(case)
     data["psych"] = _psych(case, private=seen["psych"])
     if seen["aid"]:
-        data["aid_flags"] = _aid_flags(case)
+        data["aid_applications"] = [aid_summary(a) for a in case.aid_applications]
+    if seen["referrals"]:
+        data["referrals"] = _referrals(case)
     if seen["visits"]:
         data["visits"] = _visits(case)
     data["restricted"] = [c for c, ok in seen.items() if not ok]
-    data["tasks"] = [_task(t, now) for t in case.tasks]
+    data["tasks"] = [_task(t, now) for t in case.own_tasks]
     data["actions"] = [action_json(a) for a in engine.actions_for(user, case)]
+    return data
+
+
+def aid_detail(application: AidApplication, user: User) -> dict:
+    """The aid application as `user` may see it (the caller has checked view_aid). An entrusted
+    verifier sees only what verifying needs: the applicant, the request, its own report."""
+    now = utcnow()
+    case = application.case
+    data = aid_summary(application)
+    data.update({
+        "definition_version": application.definition_version,
+        "case": {"id": case.id, "number": case.number, "child_name": case.child_name,
+                 "child_birth_date": local(case.child_birth_date), "incident_number": case.incident.number},
+        "agency": {"id": application.agency.id, "name": application.agency.name},
+        "applicant": {"name": application.applicant_name, "kind": application.applicant_kind,
+                      "phone": application.applicant_phone},
+        "verifications": [{"id": v.id, "agency": {"id": v.agency.id, "name": v.agency.name}, "request": v.request,
+                           "requested_at": utc(v.requested_at), "report": v.report,
+                           "finances_confirmed": v.finances_confirmed, "reported_at": utc(v.reported_at)}
+                          for v in application.verifications if can(user, "see:aid", application)[0]
+                          or v.agency_id == user.agency_id],
+        "actions": [action_json(a) for a in engine.actions_for(user, application)],
+    })
+    if not can(user, "see:aid", application)[0]:
+        data["restricted"] = ["aid"]
+        return data
+    data.update({
+        "officer": user_ref(application.officer),
+        "grounds": list(application.grounds or []), "flag_note": application.flag_note,
+        "requested_fen": application.requested_fen, "documents": list(application.documents or []),
+        "statement": application.statement, "refusal_grounds": list(application.refusal_grounds or []),
+        "finances": {"household_size": application.household_size,
+                     "monthly_income_fen": application.monthly_income_fen, "losses_fen": application.losses_fen,
+                     "note": application.finances_note, "recorded_at": utc(application.finances_recorded_at)},
+        "proposal": {"total_fen": application.proposed_fen, "county_fen": application.county_fen,
+                     "city_fen": application.city_fen, "province_fen": application.province_fen,
+                     "instalments": application.instalments or [],
+                     "supervised_account": application.supervised_account, "cap_fen": application.cap_fen,
+                     "over_cap_reason": application.over_cap_reason,
+                     "required_level": application.required_level, "note": application.proposal_note,
+                     "proposed_by": user_ref(application.proposed_by), "proposed_at": utc(application.proposed_at)},
+        "decision": {"approved_fen": application.approved_fen, "decided_by": user_ref(application.decided_by),
+                     "decided_at": utc(application.decided_at), "note": application.decision_note,
+                     "meeting": application.meeting, "notified_on": local(application.notified_on),
+                     "notified_by": application.notified_by},
+        "ledger": [{"id": e.id, "kind": e.kind, "amount_fen": e.amount_fen, "on_date": local(e.on_date),
+                    "method": e.method, "reference": e.reference, "recovery_reason": e.recovery_reason,
+                    "note": e.note, "recorded_at": utc(e.recorded_at)} for e in application.ledger],
+        "recovered_fen": application.recovered_fen,
+        "tasks": [_task(t, now) for t in application.tasks],
+        "restricted": [],
+    })
     return data
 
 
@@ -229,7 +296,7 @@ def field_names(form) -> list[str]:
     return [name for name in form._fields if name not in HIDDEN_FIELDS]
 
 
-def workflow_json() -> dict:
+def process_json(process) -> dict:
     def transition_json(t: definition.Transition) -> dict:
         return {"trigger": t.trigger, "label": str(t.label), "sources": list(t.sources), "dest": t.dest,
                 "roles": list(t.roles), "internal": t.internal, "automatic": t.automatic,
@@ -237,15 +304,20 @@ def workflow_json() -> dict:
                 "fields": field_names(blank_form(t))}
 
     return {
-        "version": definition.VERSION,
-        "initial": definition.INITIAL,
+        "version": process.version,
+        "initial": process.initial,
         "states": [{"name": s.name, "label": str(s.label), "terminal": s.terminal,
                     "tasks": [{"role": spec.role, "title": str(spec.title)} for spec in s.tasks]}
-                   for s in definition.STATES],
-        "transitions": [transition_json(t) for t in definition.TRANSITIONS],
-        "create": transition_json(definition.CREATE),
-        "compartments": {name: list(roles) for name, roles in definition.COMPARTMENTS.items()},
+                   for s in process.states],
+        "transitions": [transition_json(t) for t in process.transitions],
+        "create": transition_json(process.create),
+        "compartments": {name: list(roles) for name, roles in process.compartments.items()},
     }
+
+
+def workflow_json() -> dict:
+    """The victim case process at the top level (as since version 1), the aid process under `aid`."""
+    return {**process_json(definition.CASE), "aid": process_json(definition.AID)}
 
 
 # --- JSON Schema of forms (for the OpenAPI document) -------------------------------------------
@@ -288,6 +360,8 @@ def field_schema(field) -> dict:
             schema = {"type": "string"}
             if _choices(field):
                 schema["enum"] = _choices(field)
+    elif isinstance(field, MoneyField):
+        schema = {"type": "integer", "minimum": 1, "description": "amount in fen (1 yuan = 100 fen)"}
     elif isinstance(field, IntegerField):
         schema = {"type": "integer"}
     elif isinstance(field, (DecimalField, FloatField)):

@@ -15,7 +15,6 @@ from .clocks import add_months
 from .errors import Invalid
 from .extensions import db
 from .models import (
-    AidFlag,
     Contact,
     CustodyTransfer,
     ForensicExam,
@@ -23,6 +22,7 @@ from .models import (
     Interview,
     InterviewAttendee,
     PsychRecord,
+    Referral,
     ReinterviewRequest,
     Sample,
     Suspect,
@@ -231,11 +231,38 @@ def psych_record(kind: str):
     return apply
 
 
-# --- aid --------------------------------------------------------------------------------------
+# --- "judicial aid +" referrals -----------------------------------------------------------------
 
-def flag_aid(ctx: Context) -> None:
-    ctx.case.aid_flags.append(AidFlag(grounds=list(ctx.data["grounds"]), note=ctx.data.get("note") or "",
-                                      flagged_by_id=ctx.actor.id, flagged_at=ctx.now))
+def _new_referral(ctx: Context, row: dict, field: str, visit=None) -> Referral:
+    if row["due_on"] < ctx.now.date():
+        raise Invalid(_l("The due date is in the past."), {field: [str(_l("The due date is in the past."))]})
+    return Referral(kind=row["kind"], agency_id=row["agency_id"], due_on=row["due_on"], note=row.get("note") or "",
+                    visit=visit, sent_by_id=ctx.actor.id, sent_at=ctx.now)
+
+
+def send_referral(ctx: Context) -> None:
+    ctx.case.referrals.append(_new_referral(ctx, ctx.data, "due_on"))
+
+
+def _open_referral(ctx: Context) -> Referral:
+    referral = next((r for r in ctx.case.referrals if r.id == ctx.data["referral_id"] and r.is_open), None)
+    if referral is None:
+        raise Invalid(_l("Unknown or settled referral."), {"referral_id": [str(_l("Not a valid choice."))]})
+    return referral
+
+
+def record_referral_reply(ctx: Context) -> None:
+    referral = _open_referral(ctx)
+    if referral.status == "acknowledged" and ctx.data["status"] == "acknowledged":
+        raise Invalid(_l("The referral was already acknowledged."),
+                      {"status": [str(_l("The referral was already acknowledged."))]})
+    referral.status = ctx.data["status"]
+    referral.outcome = ctx.data.get("outcome") or referral.outcome
+
+
+def close_referral(ctx: Context) -> None:
+    referral = _open_referral(ctx)
+    referral.status, referral.close_reason = "closed", ctx.data["reason"]
 
 
 # --- follow-up --------------------------------------------------------------------------------
@@ -271,8 +298,11 @@ def record_visit(ctx: Context) -> None:
     visit.status = "done"
     visit.recorded_by_id = ctx.actor.id
     visit.done_on, visit.mode, visit.satisfaction = d["done_on"], d["mode"], d["satisfaction"]
-    for name in ("attendees", "wellbeing", "school_attendance", "needs"):
+    for name in ("attendees", "wellbeing", "school_attendance", "needs", "aid_use"):
         setattr(visit, name, d.get(name) or "")
+    # New needs found on the visit become referrals right away.
+    for index, row in enumerate(d.get("referrals") or []):
+        ctx.case.referrals.append(_new_referral(ctx, row, f"referrals-{index}-due_on", visit=visit))
 
 
 def cancel_visit(ctx: Context) -> None:

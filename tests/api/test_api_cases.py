@@ -15,8 +15,10 @@ REFERRAL = {
 }
 
 
-def test_create_case_via_api(api):
-    response = api.post("/cases", "case_prosecutor", json=REFERRAL)
+def test_create_case_via_api(api, users):
+    # The prosecutor works at the procuratorate: she names the centre that takes the case.
+    response = api.post("/cases", "case_prosecutor", json={**REFERRAL,
+                                                            "centre_id": users["intake_officer"].agency_id})
     assert response.status_code == 201, response.get_json()
     case = response.get_json()
     assert case["state"] == "referred" and case["definition_version"] == definition.VERSION
@@ -78,8 +80,8 @@ def test_compartments_follow_the_definition(api, make_case):
     case = make_case("follow_up")
     for role in ("examiner", "interviewer", "psychologist", "case_prosecutor", "social_worker", "supervisor"):
         body = api.case(case.id, role)
-        for compartment, key in (("medical", "medical"), ("interview", "interviews"), ("aid", "aid_flags"),
-                                 ("visits", "visits")):
+        for compartment, key in (("medical", "medical"), ("interview", "interviews"),
+                                 ("aid", "aid_applications"), ("referrals", "referrals"), ("visits", "visits")):
             readable = role in definition.COMPARTMENTS[compartment]
             assert (key in body) is readable, (role, compartment)
             assert (compartment in body["restricted"]) is not readable
@@ -108,7 +110,7 @@ def test_nonexistent_case_is_404(api, users):
 def test_other_cases_of_the_incident_only_when_visible(api, make_case, users):
     first = make_case("registered")
     second = new_case(users["case_prosecutor"], child_name="李小二", incident_number=first.incident.number,
-                      suspects=[])
+                      suspects=[], centre_id=first.centre_id)
     assert second.incident_id == first.incident_id
     # the prosecutor is on both teams; the examiner and the intake officer only on the first
     assert [c["number"] for c in api.case(first.id, "case_prosecutor")["incident"]["other_cases"]] == [second.number]

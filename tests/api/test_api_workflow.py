@@ -23,7 +23,8 @@ def test_workflow_lists_every_state_and_trigger(api):
         assert row["internal"] is transition.internal and row["automatic"] is transition.automatic
         assert "version" not in row["fields"] and "csrf_token" not in row["fields"]
     assert by_trigger["record_visit"]["fields"] == ["visit_id", "done_on", "mode", "attendees", "wellbeing",
-                                                     "school_attendance", "needs", "satisfaction"]
+                                                     "school_attendance", "needs", "satisfaction", "aid_use",
+                                                     "referrals"]
     assert by_trigger["register"]["fields"] == []
     assert by_trigger["conclude_aid"]["automatic"] is True
     assert doc["create"]["trigger"] == "create" and "child_name" in doc["create"]["fields"]

@@ -2,7 +2,8 @@
 is possible (guards met) and of valid data to submit, plus small firing helpers.
 
 Everything goes through the engine (`workflow.demo.fire` -> `workflow.engine.fire`) with realistic
-data; only the aid module's conclusion of an aid application is simulated by writing the flag.
+data. To test the system's `conclude_aid` on its own, `_end_aid_application` ends the application
+by writing its state (the engine would otherwise conclude at once; tests/aid cover that path).
 """
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ import pytest
 from workflow import definition, demo
 from workflow.errors import WorkflowError
 from workflow.extensions import db
-from workflow.models import Case, Event, Task, utcnow
+from workflow.models import Agency, Case, Event, Task, utcnow
 
 
 def now() -> dt.datetime:
@@ -90,6 +91,11 @@ DATA: dict[str, Callable] = {
     "flag_aid": lambda c, u: {"grounds": ["family_hardship", "medical_costs"], "note": "单亲家庭，医疗费用较高。"},
     "decline_aid": _reason("家庭经济状况良好，已获民事赔偿，无需司法救助。"),
     "conclude_aid": _none,
+    "send_referral": lambda c, u: {"kind": "minimum_living_allowance", "agency_id": _agency(c, "civil_affairs"),
+                                   "due_on": today() + dt.timedelta(days=10), "note": "申请最低生活保障。"},
+    "record_referral_reply": lambda c, u: {"referral_id": _open_referral(c).id, "status": "completed",
+                                           "outcome": "已纳入低保，每月800元。"},
+    "close_referral": lambda c, u: {"referral_id": _open_referral(c).id, "reason": "家庭已迁往外省，由当地跟进。"},
     "add_visit": lambda c, u: {"due_on": today() + dt.timedelta(days=14)},
     "record_visit": lambda c, u: demo._visit_data(_scheduled(c)),
     "cancel_visit": lambda c, u: {"visit_id": _scheduled(c).id, "reason": "家庭已搬迁外省，电话回访替代。"},
@@ -102,9 +108,17 @@ DATA: dict[str, Callable] = {
 }
 
 
-def _conclude_flag(kit, case):
-    flag = case.aid_flags[-1]
-    flag.concluded_at, flag.outcome = utcnow(), "disbursed"
+def _agency(case, kind):
+    return db.session.scalar(db.select(Agency.id).where(Agency.kind == kind))
+
+
+def _open_referral(case):
+    return next(r for r in case.referrals if r.is_open)
+
+
+def _end_aid_application(kit, case):
+    application = case.aid_applications[-1]
+    application.state = "withdrawn"
     db.session.commit()
 
 
@@ -144,7 +158,10 @@ PREPARE: dict[str, tuple] = {
     "complete_intervention": ("psych_intervention", _until("complete_intervention")),
     "flag_aid": ("registered",),
     "decline_aid": ("aid_review",),
-    "conclude_aid": ("aid_review", "flag_aid", _conclude_flag),
+    "conclude_aid": ("aid_review", "flag_aid", _end_aid_application),
+    "send_referral": ("registered",),
+    "record_referral_reply": ("follow_up", "send_referral"),
+    "close_referral": ("registered", "send_referral"),
     "add_visit": ("follow_up",),
     "record_visit": ("follow_up",),
     "cancel_visit": ("follow_up",),
@@ -219,12 +236,13 @@ class Kit:
 
     @staticmethod
     def events(case) -> list[Event]:
-        return list(db.session.scalars(db.select(Event).where(Event.case_id == case.id).order_by(Event.id)))
+        return list(db.session.scalars(db.select(Event).where(Event.case_id == case.id,
+                                                              Event.aid_application_id.is_(None)).order_by(Event.id)))
 
     @staticmethod
     def open_tasks(case) -> list[Task]:
-        return list(db.session.scalars(db.select(Task).where(Task.case_id == case.id, Task.closed_at.is_(None))
-                                       .order_by(Task.id)))
+        return list(db.session.scalars(db.select(Task).where(Task.case_id == case.id, Task.closed_at.is_(None),
+                                                             Task.aid_application_id.is_(None)).order_by(Task.id)))
 
     @staticmethod
     def snapshot(case) -> dict:
@@ -233,6 +251,8 @@ class Kit:
         return {
             "state": case.state, "version": case.version, "events": len(Kit.events(case)),
             "tasks": [(t.id, t.closed_at, t.assignee_id) for t in case.tasks],
+            "aid": [(a.id, a.state, a.version) for a in case.aid_applications],
+            "referrals": [(r.id, r.status) for r in case.referrals],
             "interviews": len(case.interviews), "interview_count": case.interview_count,
             "visits": [(v.id, v.status) for v in case.visits], "team": [(m.role, m.user_id) for m in case.team],
             "suspended": case.suspended_at,

@@ -24,7 +24,8 @@ COVERED = {
     "guardian_or_adult_recorded", "consent_recorded", "team_complete", "female_examiner_for_girls",
     "exam_not_excepted_yet", "findings_recorded", "samples_handed_over", "has_samples", "no_interview_yet",
     "has_been_interviewed", "no_pending_reinterview", "reinterview_requested", "reinterview_approved",
-    "assessment_and_plan_recorded", "no_open_aid_flag", "aid_flag_concluded", "visits_settled",
+    "assessment_and_plan_recorded", "no_live_aid_application", "no_open_aid_application",
+    "aid_applications_ended", "visits_settled", "referrals_settled", "has_open_referrals",
     "has_open_visits", "not_suspended", "is_suspended",
 }
 
@@ -321,24 +322,20 @@ def test_complete_intervention_needs_assessment_then_plan(kit):
     assert case.state == "aid_review"
 
 
-def test_an_open_aid_flag_blocks_declining_and_a_second_flag(kit):
+def test_an_open_aid_application_blocks_declining_and_a_second_flag(kit):
     case = kit.make_case("aid_review")
-    # No flag at all: the system cannot conclude.
+    # No application at all: the system cannot conclude.
     error = kit.refused(None, case, "conclude_aid")
-    assert (error.status, error.code, error.message) == (422, "guard_failed", str(d.aid_flag_concluded(case)))
+    assert (error.status, error.code, error.message) == (422, "guard_failed", str(d.aid_applications_ended(case)))
     kit.fire("case_prosecutor", case, "flag_aid")
-    message = assert_guard_fails(kit, "case_prosecutor", case, "decline_aid", d.no_open_aid_flag)
+    message = assert_guard_fails(kit, "case_prosecutor", case, "decline_aid", d.no_open_aid_application)
     assert message == str(_l("Judicial aid is flagged: the aid application must end first."))
-    assert_guard_fails(kit, "case_prosecutor", case, "flag_aid", d.no_open_aid_flag)
+    message = assert_guard_fails(kit, "case_prosecutor", case, "flag_aid", d.no_live_aid_application)
+    assert case.aid_applications[0].number in message
     error = kit.refused(None, case, "conclude_aid")
     assert (error.status, error.code, error.message) == (422, "guard_failed",
                                                            str(_l("The aid application has not ended.")))
     assert case.state == "aid_review"
-    # The aid module concludes the application; the case moves on by itself.
-    case.aid_flags[0].concluded_at, case.aid_flags[0].outcome = utcnow(), "rejected"
-    db.session.commit()
-    kit.fire("case_prosecutor", case, "decline_aid")  # declining is possible again too
-    assert case.state == "follow_up"
 
 
 def test_request_closure_waits_for_every_scheduled_visit(kit):
@@ -428,13 +425,14 @@ def test_withdraw_only_from_referred_or_registered(kit, state, ok):
 
 
 def test_the_system_cannot_move_a_suspended_case(kit):
-    """The aid module's conclude_aid obeys the suspension like every other trigger (409 suspended)."""
-    case = kit.prepare("conclude_aid")  # aid_review, aid flag concluded
+    """The system's conclude_aid obeys the suspension like every other trigger (409 suspended)."""
+    case = kit.prepare("conclude_aid")  # aid_review, aid application ended
     kit.fire("supervisor", case, "suspend")
     before = kit.snapshot(case)
     error = kit.refused(None, case, "conclude_aid")
     assert (error.status, error.code) == (409, "suspended")
     assert kit.snapshot(case) == before
     kit.fire("supervisor", case, "resume")
-    kit.fire(None, case, "conclude_aid")
+    # Resuming lets the pending automatic step happen in the same transaction.
     assert case.state == "follow_up"
+    assert [e.action for e in kit.events(case)][-2:] == ["resume", "conclude_aid"]

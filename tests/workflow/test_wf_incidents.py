@@ -38,7 +38,8 @@ def test_attaching_needs_access_to_a_case_of_the_incident(kit, users):
     first = kit.make_case("referred")  # only the intake officer is on its team
     incidents = Incident.query.count()
     with pytest.raises(Invalid) as info:
-        new_case(users["case_prosecutor"], child_name="李小雪", incident_number=first.incident.number)
+        new_case(users["case_prosecutor"], child_name="李小雪", incident_number=first.incident.number,
+                 centre_id=first.centre_id)
     assert "incident_number" in info.value.fields
     with pytest.raises(Invalid) as info:
         new_case(users["intake_officer"], child_name="李小雪", incident_number="I1999-0001")

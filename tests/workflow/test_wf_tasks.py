@@ -14,7 +14,7 @@ from workflow.services.tasks import inbox
 
 def _task_state(case):
     db.session.expire_all()
-    return [(t.id, t.state, t.role, t.assignee_id, t.closed_at, t.closed_by_id) for t in case.tasks]
+    return [(t.id, t.state, t.role, t.assignee_id, t.closed_at, t.closed_by_id) for t in case.own_tasks]
 
 
 def test_each_state_change_closes_and_opens_tasks(kit, users):

@@ -8,7 +8,7 @@ from sqlalchemy.orm import selectinload
 from .. import settings
 from ..errors import Invalid, NotFound
 from ..extensions import db
-from ..models import AGENCY_KINDS, Agency, User
+from ..models import AGENCY_KINDS, Agency, AverageWage, User
 
 
 def list_agencies() -> list[Agency]:
@@ -57,3 +57,29 @@ def save_visit_schedule(months: list[int]) -> list[int]:
     settings.put("visit_schedule_months", months)
     db.session.commit()
     return months
+
+
+# Agencies a case can be referred to for social assistance ("judicial aid +").
+REFERRAL_AGENCY_KINDS = ("civil_affairs", "education", "womens_federation", "court", "justice_bureau",
+                         "disabled_persons_federation", "procuratorate", "hospital", "centre", "police")
+
+
+def referral_agencies() -> list[Agency]:
+    return list(db.session.scalars(select(Agency).where(Agency.kind.in_(REFERRAL_AGENCY_KINDS))
+                                   .order_by(Agency.kind, Agency.name)))
+
+
+def list_wages() -> list[AverageWage]:
+    return list(db.session.scalars(select(AverageWage).order_by(AverageWage.year.desc(), AverageWage.region)))
+
+
+def save_wage(*, year: int, region: str, monthly_fen: int) -> AverageWage:
+    """Set the average monthly wage of a year and region (the aid cap is a multiple of it)."""
+    region = region.strip()
+    wage = db.session.scalar(select(AverageWage).where(AverageWage.year == year, AverageWage.region == region))
+    if wage is None:
+        wage = AverageWage(year=year, region=region)
+        db.session.add(wage)
+    wage.monthly_fen = monthly_fen
+    db.session.commit()
+    return wage

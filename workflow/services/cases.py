@@ -104,14 +104,14 @@ def create_case(actor: User, form) -> Case:
         team=[TeamMember(role=creator_role, user=actor, user_id=actor.id)],
     )
     db.session.add(case)
-    ctx = engine.Context(case=case, actor=actor, transition=definition.CREATE, data=data, now=utcnow())
+    ctx = engine.Context(subject=case, actor=actor, transition=definition.CREATE, data=data, now=utcnow())
     try:
         db.session.flush()
         engine.open_tasks(case, ctx)
         engine.record_event(case, ctx, from_state=None, to_state=definition.INITIAL,
                             changes={"child_name": case.child_name, "referral_source": case.referral_source,
                                      "incident": incident.number},
-                            reason=None, case_version=case.version)
+                            reason=None)
         db.session.commit()
     except IntegrityError as exc:
         db.session.rollback()

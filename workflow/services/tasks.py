@@ -1,4 +1,5 @@
-"""The task inbox: mine, my team's, overdue, and all open tasks of a supervisor's centre."""
+"""The task inbox: mine (assigned to me, or shared by my role in my agency), my team's, overdue,
+and all open tasks of a supervisor's centre."""
 from __future__ import annotations
 
 from sqlalchemy import and_, exists, or_, select
@@ -6,18 +7,20 @@ from sqlalchemy.orm import contains_eager
 
 from ..extensions import db
 from ..models import Case, Task, TeamMember, User, utcnow
+from ..permissions import DERIVED_ROLES
 
 SCOPES = ("mine", "team", "overdue", "centre")
 
 
 def _mine(user: User):
     # Never NULL for unassigned tasks, so that `~_mine(user)` (the team scope) keeps them.
-    condition = and_(Task.assignee_id.is_not(None), Task.assignee_id == user.id)
-    if "supervisor" in user.roles:
-        # Supervisor tasks are centre-wide: any supervisor of the centre may take them.
-        condition = or_(condition, and_(Task.role == "supervisor", Task.assignee_id.is_(None),
-                                        Case.centre_id == user.agency_id))
-    return condition
+    assigned = and_(Task.assignee_id.is_not(None), Task.assignee_id == user.id)
+    # Unassigned tasks are shared by the role's members in the task's agency (the centre's
+    # supervisors, a procuratorate's aid approvers, an entrusted agency's aid officers).
+    roles = set(user.roles) | {derived for derived, base in DERIVED_ROLES.items() if base in user.roles}
+    shared = and_(Task.assignee_id.is_(None), Task.agency_id.is_not(None), Task.agency_id == user.agency_id,
+                  Task.role.in_(sorted(roles)))
+    return or_(assigned, shared)
 
 
 def _on_team(user: User):

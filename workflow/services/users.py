@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from ..errors import Invalid, NotFound
 from ..extensions import db
-from ..models import ROLES, Agency, ApiToken, User, UserRole, utcnow
+from ..models import AID_LEVELS, ROLES, Agency, ApiToken, User, UserRole, utcnow
 
 log = logging.getLogger(__name__)
 # Verifying against this hash when the user does not exist keeps log-in timing uniform.
@@ -53,18 +53,29 @@ def authenticate(username: str, password: str) -> User | None:
     return user
 
 
+def _check_aid_level(roles: list[str], aid_level: str | None) -> str | None:
+    """Approvers need a level (the approval matrix); nobody else has one."""
+    if "aid_approver" not in roles:
+        return None
+    if aid_level not in AID_LEVELS:
+        message = _("Aid approvers need an approval level.")
+        raise Invalid(message, {"aid_level": [message]})
+    return aid_level
+
+
 def create_user(*, username: str, password: str, full_name: str, sex: str, roles: list[str],
-                agency: Agency) -> User:
+                agency: Agency, aid_level: str | None = None) -> User:
     unknown = sorted(set(roles) - set(ROLES))
     if unknown:
         raise Invalid(_("Unknown role(s): %(roles)s", roles=", ".join(unknown)), {"roles": unknown})
     if not roles:
         raise Invalid(_("A user needs at least one role."), {"roles": [_("required")]})
+    aid_level = _check_aid_level(roles, aid_level)
     if len(password) < 10:
         raise Invalid(_("Passwords need at least 10 characters."), {"password": [_("too short")]})
     if db.session.scalar(select(User.id).where(User.username == username)):
         raise Invalid(_("This username is taken."), {"username": [_("taken")]})
-    user = User(username=username, full_name=full_name, sex=sex, agency=agency,
+    user = User(username=username, full_name=full_name, sex=sex, agency=agency, aid_level=aid_level,
                 password_hash=hash_password(password),
                 role_rows=[UserRole(role=r) for r in dict.fromkeys(roles)])
     db.session.add(user)
@@ -73,9 +84,10 @@ def create_user(*, username: str, password: str, full_name: str, sex: str, roles
 
 
 def update_user(user: User, *, full_name: str, sex: str, roles: list[str], agency: Agency, active: bool,
-                password: str | None = None) -> User:
+                password: str | None = None, aid_level: str | None = None) -> User:
     if not roles:
         raise Invalid(_("A user needs at least one role."), {"roles": [_("required")]})
+    user.aid_level = _check_aid_level(roles, aid_level)
     user.full_name, user.sex, user.agency = full_name, sex, agency
     current = {r.role: r for r in user.role_rows}
     for role in set(current) - set(roles):

@@ -13,8 +13,8 @@ from forms.base import MultiCheckboxField
 
 from .. import settings
 from ..errors import WorkflowError
-from ..labels import AGENCY_KIND_LABELS, ROLE_LABELS
-from ..models import AGENCY_KINDS, ROLES
+from ..labels import AGENCY_KIND_LABELS, AID_LEVEL_LABELS, ROLE_LABELS
+from ..models import AGENCY_KINDS, AID_LEVELS, ROLES
 from ..permissions import can
 from ..services import admin as admin_service
 from ..services import users as user_service
@@ -38,6 +38,9 @@ class UserForm(FlaskForm):
     agency_id = SelectField(_l("Agency"), coerce=int, validators=[DataRequired()])
     roles = MultiCheckboxField(_l("Roles"), choices=[(r, ROLE_LABELS.get(r, r)) for r in ROLES],
                                validators=[DataRequired()])
+    aid_level = SelectField(_l("Aid approval level (aid approvers only)"),
+                            choices=[("", "—"), *((k, AID_LEVEL_LABELS[k]) for k in AID_LEVELS)],
+                            validators=[Optional()])
     active = BooleanField(_l("Active"), default=True)
     password = PasswordField(_l("Password (at least 10 characters)"), validators=[Optional(), Length(max=200)])
 
@@ -121,11 +124,12 @@ def user(user_id: int | None = None):
                 saved = user_service.create_user(
                     username=form.username.data.strip(), password=form.password.data or "",
                     full_name=form.full_name.data.strip(), sex=form.sex.data, roles=form.roles.data,
-                    agency=agency)
+                    agency=agency, aid_level=form.aid_level.data or None)
             else:
                 saved = user_service.update_user(
                     existing, full_name=form.full_name.data.strip(), sex=form.sex.data, roles=form.roles.data,
-                    agency=agency, active=form.active.data, password=form.password.data or None)
+                    agency=agency, active=form.active.data, password=form.password.data or None,
+                    aid_level=form.aid_level.data or None)
         except WorkflowError as exc:
             messages = _field_errors(form, exc)
         else:

@@ -1,0 +1,119 @@
+"""The vocabulary of process definitions: clocks, tasks, states, transitions and a process.
+
+`workflow.definition` writes the victim case and the judicial aid application in these terms; the
+engine, permissions, diagram and API interpret them without knowing either process.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import cached_property
+
+from forms.base import ActionForm, ConfirmForm
+
+# A guard takes the subject (a case or an aid application) and returns the unmet reason or None.
+Guard = Callable[[object], "str | None"]
+# A permit takes (user, subject) and returns why this user may not act, or None (refusal: 403).
+Permit = Callable[[object, object], "str | None"]
+
+
+@dataclass(frozen=True)
+class Clock:
+    """How long the acting role has: calendar hours/days or working days, from entering `since`
+    (a state; default the state that opened the task). `setting` names the setting holding the
+    number of working days, so the centre can change the default."""
+
+    hours: int = 0
+    working_days: int = 0
+    days: int = 0
+    since: str | None = None
+    setting: str | None = None
+
+
+@dataclass(frozen=True)
+class TaskSpec:
+    role: str
+    title: str  # lazy string
+    clock: Clock
+    # A task closes once `done(subject)` holds. Tasks of a state also close when the state is left,
+    # unless they outlive it (a notification still owed); tasks a trigger opens always outlive it.
+    done: Callable[[object], bool] | None = None
+    outlives_state: bool = False
+
+
+@dataclass(frozen=True)
+class State:
+    name: str
+    label: str  # lazy string
+    tasks: tuple[TaskSpec, ...] = ()
+    terminal: bool = False
+    on_enter: Callable | None = None
+
+
+@dataclass(frozen=True)
+class Transition:
+    trigger: str
+    label: str  # lazy string
+    sources: tuple[str, ...]
+    dest: str | None
+    roles: tuple[str, ...]
+    form: type[ActionForm] = ConfirmForm
+    guards: tuple[Guard, ...] = ()
+    # Checks on the acting user beyond the role (approver level, four-eyes): refusals are 403.
+    permits: tuple[Permit, ...] = ()
+    apply: Callable | None = None
+    # The data compartment whose readers may see the submitted values in the history.
+    compartment: str | None = None
+    allowed_while_suspended: bool = False
+    # Fired by the engine as soon as its guards hold in a source state, never offered to a user.
+    automatic: bool = False
+    # Tasks this trigger opens (kept open until their `done` holds).
+    opens: tuple[TaskSpec, ...] = ()
+
+    @property
+    def internal(self) -> bool:
+        return self.dest is None
+
+
+@dataclass(frozen=True)
+class Process:
+    """One state machine: the victim case, or the judicial aid application."""
+
+    name: str
+    label: str  # lazy string
+    version: int
+    states: tuple[State, ...]
+    transitions: tuple[Transition, ...]
+    initial: str
+    create: Transition
+    compartments: dict[str, tuple[str, ...]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        names = {s.name for s in self.states}
+        assert len(names) == len(self.states), f"{self.name}: state names must be unique"
+        assert len(self.by_trigger) == len(self.transitions), f"{self.name}: triggers must be unique"
+        for t in self.transitions:
+            assert t.dest is None or t.dest in names, t.trigger
+            assert set(t.sources) <= names, t.trigger
+
+    @cached_property
+    def state_names(self) -> tuple[str, ...]:
+        return tuple(s.name for s in self.states)
+
+    @cached_property
+    def by_state(self) -> dict[str, State]:
+        return {s.name: s for s in self.states}
+
+    @cached_property
+    def by_trigger(self) -> dict[str, Transition]:
+        return {t.trigger: t for t in self.transitions}
+
+    @cached_property
+    def terminal(self) -> tuple[str, ...]:
+        return tuple(s.name for s in self.states if s.terminal)
+
+    def task_spec(self, opened_in: str, role: str) -> TaskSpec | None:
+        """The spec of a task row: opened on entering a state, or by a trigger (same key space)."""
+        owner = self.by_state.get(opened_in)
+        specs = owner.tasks if owner is not None else getattr(self.by_trigger.get(opened_in), "opens", ())
+        return next((t for t in specs if t.role == role), None)
