@@ -45,7 +45,7 @@ help:
 	@echo "make babel-extract  extract messages and update the catalogs"
 	@echo "make db             upgrade the database (DATABASE_URL, default instance/onestop.sqlite)"
 	@echo "make seed           load the demo data (once) and print the demo logins"
-	@echo "make diagram        regenerate docs/workflow.svg"
+	@echo "make diagram        regenerate docs/workflow.svg and docs/aid.svg"
 	@echo "make clean          remove caches and compiled catalogs; distclean also removes .venv"
 
 # ---------------------------------------------------------------------------------------------
@@ -121,7 +121,8 @@ test: venv sysdeps translations | instance
 
 diagram: venv sysdeps
 	@mkdir -p docs
-	$(FLASK) workflow-diagram --out docs/workflow.svg
+	ONESTOP_LOCALE=en $(FLASK) workflow-diagram --out docs/workflow.svg
+	ONESTOP_LOCALE=en $(FLASK) workflow-diagram --process aid --out docs/aid.svg
 
 clean:
 	find . -path ./$(VENV) -prune -o -type d -name __pycache__ -exec rm -rf {} +

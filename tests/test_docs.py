@@ -3,15 +3,24 @@ from workflow import ROOT, definition
 from workflow.diagram import transitions_markdown, workflow_svg
 
 
-def test_workflow_doc_table_matches_definition(app):
-    assert transitions_markdown() in (ROOT / "docs" / "workflow.md").read_text(encoding="utf-8")
+import pytest
+
+DOCS = {"case": ("workflow.md", "workflow.svg"), "aid": ("aid.md", "aid.svg")}
 
 
-def test_committed_diagram_shows_every_state_and_trigger():
-    svg = (ROOT / "docs" / "workflow.svg").read_text(encoding="utf-8")
-    for state in definition.STATE_NAMES:
+@pytest.mark.parametrize("name", DOCS)
+def test_doc_table_matches_definition(app, name):
+    doc = (ROOT / "docs" / DOCS[name][0]).read_text(encoding="utf-8")
+    assert transitions_markdown(definition.PROCESSES[name]) in doc
+
+
+@pytest.mark.parametrize("name", DOCS)
+def test_committed_diagram_shows_every_state_and_trigger(name):
+    process = definition.PROCESSES[name]
+    svg = (ROOT / "docs" / DOCS[name][1]).read_text(encoding="utf-8")
+    for state in process.state_names:
         assert state in svg
-    for transition in definition.TRANSITIONS:
+    for transition in process.transitions:
         assert transition.trigger in svg
 
 

@@ -53,21 +53,27 @@ def seed_demo_command(password):
 @click.option("--out", "out", type=click.Path(dir_okay=False, path_type=Path), required=True,
               help="SVG file to write.")
 @click.option("--highlight", default=None, help="A state to highlight.")
-def workflow_diagram_command(out: Path, highlight):
-    """Write the workflow diagram (SVG) generated from the process definition."""
+@click.option("--process", "process_name", type=click.Choice(["case", "aid"]), default="case", show_default=True,
+              help="The victim case workflow, or the judicial aid application.")
+def workflow_diagram_command(out: Path, highlight, process_name):
+    """Write a workflow diagram (SVG) generated from the process definition."""
+    from . import definition
     from .diagram import workflow_svg
 
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(workflow_svg(highlight), encoding="utf-8")
+    out.write_text(workflow_svg(highlight, definition.PROCESSES[process_name]), encoding="utf-8")
     click.echo(f"wrote {out}")
 
 
 @click.command("workflow-table")
-def workflow_table_command():
-    """Print the trigger table (Markdown) generated from the process definition, for docs/workflow.md."""
+@click.option("--process", "process_name", type=click.Choice(["case", "aid"]), default="case", show_default=True,
+              help="The victim case workflow (docs/workflow.md) or the aid application (docs/aid.md).")
+def workflow_table_command(process_name):
+    """Print the trigger table (Markdown) generated from the process definition."""
+    from . import definition
     from .diagram import transitions_markdown
 
-    click.echo(transitions_markdown(), nl=False)
+    click.echo(transitions_markdown(definition.PROCESSES[process_name]), nl=False)
 
 
 def init_app(app: Flask) -> None:

@@ -114,6 +114,10 @@ def can(user: User | None, action: str, obj: Case | AidApplication | None = None
         return _deny(_l("Only intake officers and case prosecutors may create cases."), 403, "forbidden")
     if action == "list_cases":
         return ALLOWED if user.has_role(*CASE_ROLES) else _deny(_l("No access to case data."), 403, "forbidden")
+    if action == "view_tasks":
+        if user.has_role(*CASE_ROLES, *AID_DEPARTMENT_ROLES):
+            return ALLOWED
+        return _deny(_l("No access to case data."), 403, "forbidden")
     if action in ("manage_users", "manage_agencies", "manage_settings", "manage_wages"):
         return ALLOWED if user.has_role("admin") else _deny(_l("Administrators only."), 403, "forbidden")
     if obj is None:

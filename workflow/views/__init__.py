@@ -18,7 +18,7 @@ def _security_headers(response):
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("X-Frame-Options", "DENY")
     response.headers.setdefault("Referrer-Policy", "no-referrer")
-    if request.path.startswith(("/cases", "/inbox", "/api/")):
+    if request.path.startswith(("/cases", "/aid", "/inbox", "/api/")):
         response.headers.setdefault("Cache-Control", "no-store")  # case data never sits in caches
     return response
 
@@ -33,9 +33,9 @@ def _error_page(status: int, message: str):
 
 
 def init_app(app: Flask) -> None:
-    from . import admin, auth, cases, inbox
+    from . import admin, aid, auth, cases, inbox
 
-    for module in (auth, inbox, cases, admin):
+    for module in (auth, inbox, cases, aid, admin):
         app.register_blueprint(module.bp)
     app.after_request(_security_headers)
 

@@ -6,15 +6,15 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, PasswordField, SelectField, StringField
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms import BooleanField, IntegerField, PasswordField, SelectField, StringField
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
-from forms.base import MultiCheckboxField
+from forms.base import MoneyField, MultiCheckboxField, yuan
 
 from .. import settings
 from ..errors import WorkflowError
 from ..labels import AGENCY_KIND_LABELS, AID_LEVEL_LABELS, ROLE_LABELS
-from ..models import AGENCY_KINDS, AID_LEVELS, ROLES
+from ..models import AGENCY_KINDS, AID_LEVELS, ROLES, utcnow
 from ..permissions import can
 from ..services import admin as admin_service
 from ..services import users as user_service
@@ -43,6 +43,12 @@ class UserForm(FlaskForm):
                             validators=[Optional()])
     active = BooleanField(_l("Active"), default=True)
     password = PasswordField(_l("Password (at least 10 characters)"), validators=[Optional(), Length(max=200)])
+
+
+class WageForm(FlaskForm):
+    year = IntegerField(_l("Year"), validators=[DataRequired(), NumberRange(min=2000, max=2100)])
+    region = StringField(_l("Region (as on the procuratorate)"), validators=[DataRequired(), Length(max=100)])
+    monthly_fen = MoneyField(_l("Average monthly wage (yuan)"), validators=[DataRequired()])
 
 
 class SettingsForm(FlaskForm):
@@ -161,3 +167,20 @@ def settings_page():
                 return redirect(url_for("admin.settings_page"))
     status = 422 if request.method == "POST" else 200
     return render_template("admin/settings.html", form=form, messages=messages), status
+
+
+# --- average wages (the judicial aid cap) --------------------------------------------------------
+
+@bp.route("/wages", methods=["GET", "POST"])
+def wages():
+    form = WageForm()
+    if request.method == "GET":
+        form.year.data = utcnow().year
+    elif form.validate_on_submit():
+        wage = admin_service.save_wage(year=form.year.data, region=form.region.data,
+                                       monthly_fen=form.monthly_fen.data)
+        flash(_("Average wage for %(year)d, %(region)s saved.", year=wage.year, region=wage.region), "success")
+        return redirect(url_for("admin.wages"))
+    status = 422 if request.method == "POST" else 200
+    return render_template("admin/wages.html", form=form, wages=admin_service.list_wages(), yuan=yuan,
+                           cap_months=settings.get("aid_cap_months")), status

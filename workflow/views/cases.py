@@ -12,7 +12,15 @@ from flask_login import current_user, login_required
 from wtforms.fields import DateField, DateTimeField, FieldList, FormField
 from wtforms.fields.core import UnboundField
 
-from forms.followup import VISIT_MODE_CHOICES
+from forms.aid import (
+    APPLICANT_KIND_CHOICES,
+    CONFIRMED_CHOICES,
+    NOTIFY_CHOICES,
+    PAYMENT_METHOD_CHOICES,
+    RECOVERY_REASON_CHOICES,
+)
+from forms.base import MoneyField, yuan
+from forms.followup import REFERRAL_KIND_CHOICES, REFERRAL_REPLY_CHOICES, VISIT_MODE_CHOICES
 from forms.intake import CONTACT_KIND_CHOICES, OFFENCE_CHOICES, REFERRAL_SOURCE_CHOICES, SEX_CHOICES
 from forms.interview import ATTENDEE_ROLE_CHOICES
 from forms.psych import PLAN_CHOICES, RISK_CHOICES
@@ -24,18 +32,25 @@ from ..extensions import db
 from ..models import Case, User, utcnow
 from ..permissions import can
 from ..services import cases as case_service
-from ..settings import AID_GROUNDS
+from ..settings import AID_GROUNDS, CATALOGS
 
 bp = Blueprint("cases", __name__)
 
 # The diagram only depends on the highlighted state and the language: draw each once per process.
-_DIAGRAMS: dict[tuple[str | None, str], str] = {}
+_DIAGRAMS: dict[tuple[str, str | None, str], str] = {}
 # Labels of stored codes, for display.
 CHOICES = {
     "referral_source": REFERRAL_SOURCE_CHOICES, "sex": SEX_CHOICES, "offence": OFFENCE_CHOICES,
     "contact_kind": CONTACT_KIND_CHOICES, "attendee_role": ATTENDEE_ROLE_CHOICES, "risk": RISK_CHOICES,
     "plan": PLAN_CHOICES, "visit_mode": VISIT_MODE_CHOICES, "aid_ground": list(AID_GROUNDS.items()),
+    "referral_kind": REFERRAL_KIND_CHOICES, "referral_reply": REFERRAL_REPLY_CHOICES,
+    "applicant_kind": APPLICANT_KIND_CHOICES, "notify": NOTIFY_CHOICES, "payment_method": PAYMENT_METHOD_CHOICES,
+    "recovery_reason": RECOVERY_REASON_CHOICES, "confirmed": CONFIRMED_CHOICES,
+    "aid_document": list(CATALOGS["aid_documents"].items()),
+    "aid_refusal_ground": list(CATALOGS["aid_refusal_grounds"].items()),
 }
+# Stored lists of catalogue codes, by field name (for the history).
+CATALOG_FIELDS = {"grounds": "aid_grounds", "documents": "aid_documents", "refusal_grounds": "aid_refusal_grounds"}
 
 
 def _error_page(exc: WorkflowError):
@@ -177,17 +192,21 @@ def _value_of(case: Case, transition, key: str, value: Any) -> Any:
         return str(dict(choices).get(value, value))
     if choices and isinstance(value, list):
         return [str(dict(choices).get(v, v)) for v in value]
-    if key == "grounds" and isinstance(value, list):
-        return [str(AID_GROUNDS.get(v, v)) for v in value]
+    if key in CATALOG_FIELDS and isinstance(value, list):
+        return [str(CATALOGS[CATALOG_FIELDS[key]].get(v, v)) for v in value]
+    if issubclass(field_class, MoneyField) and isinstance(value, int):
+        return _("%(amount)s yuan", amount=yuan(value))
     return value
 
 
-def _timeline(case: Case, see: dict[str, bool]) -> list[dict]:
+def timeline(case: Case, events, see: dict[str, bool]) -> list[dict]:
+    """History rows of a case or aid application; values of compartments `see` denies are hidden."""
     rows = []
-    for event in case.events:
-        transition = definition.CREATE if event.action == "create" else \
-            definition.TRANSITION_BY_TRIGGER.get(event.action)
-        visible = transition is not None and (transition.compartment is None or see[transition.compartment])
+    for event in events:
+        process = definition.AID if event.aid_application_id is not None else definition.CASE
+        transition = process.create if event.action == process.create.trigger else \
+            process.by_trigger.get(event.action)
+        visible = transition is not None and (transition.compartment is None or see.get(transition.compartment))
         changes = dict(event.changes or {}) if visible else {}
         if event.action == "add_contact" and changes.get("is_suspect"):
             # A guardian who is a suspect is never shown as a contact, not even in the history.
@@ -195,33 +214,59 @@ def _timeline(case: Case, see: dict[str, bool]) -> list[dict]:
         rows.append({
             "event": event,
             "label": transition.label if transition else event.action,
-            "from": definition.STATE_BY_NAME[event.from_state].label if event.from_state else None,
-            "to": definition.STATE_BY_NAME[event.to_state].label if event.to_state else None,
+            "from": process.by_state[event.from_state].label if event.from_state else None,
+            "to": process.by_state[event.to_state].label if event.to_state else None,
             "changes": [(_label_of(transition, k), _value_of(case, transition, k, v)) for k, v in changes.items()],
             "hidden": bool(event.changes) and not visible,
         })
     return rows
 
 
-def _render_case(case: Case, *, failed: dict | None = None, status: int = 200):
-    """The case page. `failed`: the action that was just refused (trigger, form, message, fields)."""
-    actions = engine.actions_for(current_user, case)
+def action_forms(subject, failed: dict | None):
+    """The user's actions on a case or aid application, and a form for each allowed one (the refused
+    one keeps what the user typed)."""
+    actions = engine.actions_for(current_user, subject)
     forms = {}
     for action in actions:
         if failed and action.trigger == failed["trigger"]:
             if action.allowed or failed.get("keep_form"):
                 forms[action.trigger] = failed["form"]
         elif action.allowed:
-            forms[action.trigger] = engine.build_form(action.transition, case)
+            forms[action.trigger] = engine.build_form(action.transition, subject)
     for form in forms.values():
-        form.version.data = case.version  # what the user reads now is what they act on
+        form.version.data = subject.version  # what the user reads now is what they act on
+    return actions, forms
+
+
+def fire_from_page(subject, transition, fire_function, render, show_url: str):
+    """POST of an action form: fire it, then redirect, or re-render with the errors beside the fields."""
+    form = engine.build_form(transition, subject, request.form)
+    try:
+        fire_function(current_user, subject, transition.trigger, form.version.data, form)
+    except NotFound:
+        abort(404)
+    except StaleVersion as exc:
+        flash(exc.message, "warning")
+        return render(subject, failed={"trigger": transition.trigger, "form": form, "messages": [],
+                                       "keep_form": True}, status=409)
+    except WorkflowError as exc:
+        messages = [exc.message, *_attach_errors(form, exc.fields)]
+        return render(subject, failed={"trigger": transition.trigger, "form": form, "messages": messages},
+                      status=exc.status)
+    flash(_("%(action)s: done.", action=transition.label), "success")
+    return redirect(show_url + f"#action-{transition.trigger}" if transition.internal else show_url)
+
+
+def _render_case(case: Case, *, failed: dict | None = None, status: int = 200):
+    """The case page. `failed`: the action that was just refused (trigger, form, message, fields)."""
+    actions, forms = action_forms(case, failed)
     see = {name: can(current_user, f"see:{name}", case)[0] for name in definition.COMPARTMENTS}
     others = [(other, can(current_user, "view_case", other)[0]) for other in case.incident.cases
               if other.id != case.id]
     return render_template(
         "cases/show.html", case=case, actions=actions, forms=forms, failed=failed or {}, see=see,
-        others=others, timeline=_timeline(case, see), state=definition.STATE_BY_NAME[case.state],
-        today=dt.date.today(), now=utcnow(), choices=CHOICES,
+        others=others, timeline=timeline(case, case.events, see), state=definition.STATE_BY_NAME[case.state],
+        today=dt.date.today(), now=utcnow(), choices=CHOICES, yuan=yuan,
     ), status
 
 
@@ -239,40 +284,25 @@ def action(case_id: int, trigger: str):
     if transition is None or transition.automatic:
         abort(404)
     g.canonical_url = url_for("cases.show", case_id=case.id)
-    form = engine.build_form(transition, case, request.form)
-    try:
-        case_service.fire(current_user, case, trigger, form.version.data, form)
-    except NotFound:
-        abort(404)
-    except StaleVersion as exc:
-        flash(exc.message, "warning")
-        return _render_case(case, failed={"trigger": trigger, "form": form, "messages": [], "keep_form": True},
-                            status=409)
-    except WorkflowError as exc:
-        messages = [exc.message, *_attach_errors(form, exc.fields)]
-        return _render_case(case, failed={"trigger": trigger, "form": form, "messages": messages},
-                            status=exc.status)
-    flash(_("%(action)s: done.", action=transition.label), "success")
-    return redirect(url_for("cases.show", case_id=case.id) + f"#action-{trigger}"
-                    if transition.internal else url_for("cases.show", case_id=case.id))
+    return fire_from_page(case, transition, case_service.fire, _render_case, g.canonical_url)
 
 
 # --- the workflow diagram -----------------------------------------------------------------------
 
-def _svg(state: str | None) -> Response:
-    key = (state, str(get_locale()))
+def svg(state: str | None, process=definition.CASE) -> Response:
+    key = (process.name, state, str(get_locale()))
     if key not in _DIAGRAMS:
-        _DIAGRAMS[key] = workflow_svg(state)
+        _DIAGRAMS[key] = workflow_svg(state, process)
     return Response(_DIAGRAMS[key], mimetype="image/svg+xml")
 
 
 @bp.route("/cases/<int:case_id>/diagram.svg")
 @login_required
 def diagram(case_id: int):
-    return _svg(_load(case_id).state)
+    return svg(_load(case_id).state)
 
 
 @bp.route("/workflow/diagram.svg")
 @login_required
 def workflow_diagram():
-    return _svg(None)
+    return svg(None)

@@ -25,7 +25,7 @@ def _lang_url(code: str) -> str:
 
 
 def _nav_counts() -> dict[str, int]:
-    if not current_user.is_authenticated or not can(current_user, "list_cases")[0]:
+    if not current_user.is_authenticated or not can(current_user, "view_tasks")[0]:
         return {}
     return task_service.counts(current_user)
 
@@ -51,7 +51,7 @@ def layout_helpers():
 @bp.route("/inbox")
 @login_required
 def index():
-    works_on_cases = can(current_user, "list_cases")[0]
+    works_on_cases = can(current_user, "view_tasks")[0]
     is_supervisor = "supervisor" in current_user.roles
     scopes = [s for s in task_service.SCOPES if s != "centre" or is_supervisor]
     scope = request.args.get("scope", "mine")
