@@ -98,3 +98,31 @@ def test_migrations_have_a_single_head(migrate_app):
 
     config = current_app.extensions["migrate"].migrate.get_config(MIGRATIONS)
     assert len(ScriptDirectory.from_config(config).get_heads()) == 1
+
+
+def test_aid_flags_become_aid_applications(migrate_app):
+    """Data written before the aid module (aid flags) survives as aid applications."""
+    upgrade(directory=MIGRATIONS, revision="b7e1a9c2d3f4")
+    with db.engine.begin() as conn:
+        conn.execute(text("INSERT INTO agencies (id, name, kind, region) VALUES (1, '检察院', 'procuratorate', ''), "
+                          "(2, '中心', 'centre', '')"))
+        conn.execute(text("INSERT INTO users (id, username, full_name, sex, password_hash, agency_id, active, "
+                          "session_epoch, created_at) VALUES (1, 'p', 'P', 'F', 'x', 1, true, 0, '2026-01-02')"))
+        conn.execute(text("INSERT INTO incidents (id, number, offence_type, police_case_no, court_case_no, "
+                          "created_at) VALUES (1, 'I2026-0001', 'abuse', '', '', '2026-01-02')"))
+        for case_id in (1, 2):
+            conn.execute(text(
+                "INSERT INTO cases (id, number, incident_id, centre_id, state, definition_version, version, "
+                "referral_source, referral_detail, child_name, child_sex, child_birth_date, consent_note, "
+                "interview_count, created_at, updated_at) VALUES (:id, :number, 1, 2, 'aid_review', 1, 1, "
+                "'police', '', '甲', 'F', '2016-01-01', '', 0, '2026-01-02', '2026-01-02')"),
+                {"id": case_id, "number": f"C2026-000{case_id}"})
+        conn.execute(text("INSERT INTO aid_flags (case_id, grounds, note, flagged_by_id, flagged_at, concluded_at, "
+                          "outcome) VALUES (1, '[\"family_hardship\"]', '困难', 1, '2026-01-03', NULL, NULL), "
+                          "(2, '[]', '', 1, '2026-01-03', '2026-02-01', 'rejected')"))
+    upgrade(directory=MIGRATIONS)
+    with db.engine.connect() as conn:
+        rows = conn.execute(text("SELECT case_id, agency_id, state, flag_note, number FROM aid_applications "
+                                 "ORDER BY case_id")).all()
+    assert [tuple(r[:4]) for r in rows] == [(1, 1, "flagged", "困难"), (2, 1, "withdrawn", "")]
+    assert rows[0].number.startswith("A2026-")

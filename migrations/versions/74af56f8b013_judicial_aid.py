@@ -198,6 +198,7 @@ def upgrade():
     # Each aid flag becomes an application: open flags wait in `flagged`, concluded ones ended.
     number = ("'A' || strftime('%Y', f.flagged_at) || '-F' || printf('%04d', f.id)" if _sqlite() else
               "'A' || to_char(f.flagged_at, 'YYYY') || '-F' || lpad(f.id::text, 4, '0')")
+    empty = "'[]'" if _sqlite() else "'[]'::json"  # PostgreSQL types bare literals as text
     op.execute(f"""
         INSERT INTO aid_applications (number, case_id, agency_id, state, definition_version, version, emergency,
             grounds, flag_note, flagged_by_id, flagged_at, applicant_phone, documents, statement, refusal_grounds,
@@ -205,7 +206,7 @@ def upgrade():
             notified_by, updated_at)
         SELECT {number}, f.case_id, u.agency_id,
                CASE WHEN f.concluded_at IS NULL THEN 'flagged' ELSE 'withdrawn' END, 1, 1, false,
-               f.grounds, f.note, f.flagged_by_id, f.flagged_at, '', '[]', '', '[]', '', '[]', '', '', '',
+               f.grounds, f.note, f.flagged_by_id, f.flagged_at, '', {empty}, '', {empty}, '', {empty}, '', '', '',
                COALESCE(f.outcome, ''), '', COALESCE(f.concluded_at, f.flagged_at)
         FROM aid_flags f JOIN users u ON u.id = f.flagged_by_id
     """)

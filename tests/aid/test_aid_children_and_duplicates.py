@@ -93,6 +93,6 @@ def test_a_second_application_is_refused_while_one_is_live(api, flagged):
 def test_only_the_case_prosecutor_of_the_case_flags_it(api, make_case):
     case = make_case("aid_review")
     assert_error(api.flag(case.id, as_="social_worker"), 403, "forbidden")
-    assert_error(api.flag(case.id, as_="aid_officer"), 404, "not_found")  # not on the case team
+    assert_error(api.flag(case.id, as_="aid_officer", version=case.version), 404, "not_found")  # not on the team
     assert "aid_applications" not in api.case(case.id, "social_worker")  # the aid compartment
     assert api.case(case.id, "case_prosecutor")["aid_applications"] == []
