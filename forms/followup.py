@@ -20,7 +20,7 @@ REFERRAL_KIND_CHOICES = [
     ("employment_guidance", _l("Employment guidance")),
     ("other", _l("Other assistance")),
 ]
-REFERRAL_REPLY_CHOICES = [("acknowledged", _l("Acknowledged by the agency")), ("completed", _l("Completed")),
+REFERRAL_REPLY_CHOICES = [("acknowledged", _l("Acknowledged by the agency")), ("completed", _l("Completed by the agency")),
                           ("declined", _l("Declined by the agency"))]
 
 

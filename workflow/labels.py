@@ -39,7 +39,7 @@ AGENCY_KIND_LABELS = {
     "disabled_persons_federation": _l("Disabled persons' federation"),
     "it": _l("IT department"),
 }
-REFERRAL_STATUS_LABELS = {"sent": _l("Sent"), "acknowledged": _l("Acknowledged"), "completed": _l("Completed"),
+REFERRAL_STATUS_LABELS = {"sent": _l("Sent"), "acknowledged": _l("Acknowledged"), "completed": _l("Completed by the agency"),
                           "declined": _l("Declined"), "closed": _l("Closed with a reason")}
 VISIT_STATUS_LABELS = {"scheduled": _l("Scheduled"), "done": _l("Done"), "cancelled": _l("Cancelled")}
 PSYCH_KIND_LABELS = {
