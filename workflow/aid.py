@@ -10,6 +10,7 @@ import datetime as dt
 from typing import TYPE_CHECKING
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import to_user_timezone
 from sqlalchemy import select
 
 from forms.base import yuan
@@ -51,7 +52,8 @@ def required_level(total_fen: int, cap: int) -> str:
 
 
 def _not_in_future(field: str, day: dt.date, now: dt.datetime) -> None:
-    if day > now.date():
+    # Dates are entered in the centre's time zone; `now` is UTC (Beijing is 8 hours ahead).
+    if day > to_user_timezone(now).date():
         raise _invalid(field, _l("The date is in the future."))
 
 
@@ -180,6 +182,8 @@ def approve_emergency(ctx: Context) -> None:
         raise _invalid("amount_fen", _l("Emergency aid is limited to %(limit)s yuan; more needs the chief "
                                         "procurator's meeting on a full proposal.", limit=yuan(limit)))
     application.emergency = True
+    # A proposal returned for revision before is no review report: the report is still owed.
+    application.proposed_at = None
     application.approved_fen = amount
     application.decision_note = ctx.data["reason"]
     application.decided_by_id, application.decided_at = ctx.actor.id, ctx.now

@@ -429,6 +429,16 @@ def verification_open(application) -> str | None:
     return None if application.open_verification else _l("No verification is pending.")
 
 
+def entrusted_to_my_agency(user, application) -> str | None:
+    """Only the agency the pending verification is entrusted to reports it (an agency that verified
+    earlier is still a verifier of the application, but not of this request)."""
+    pending = application.open_verification
+    if pending is not None and pending.agency_id != user.agency_id:
+        return _l("The pending verification is entrusted to %(agency)s, not to your agency.",
+                  agency=pending.agency.name)
+    return None
+
+
 def cap_known(application) -> str | None:
     if aid.cap_fen(application) is None:
         return _l("No average monthly wage is recorded for %(year)d in %(region)s: the administrator must "
@@ -518,10 +528,11 @@ AID_TRANSITIONS: tuple[Transition, ...] = (
                apply=aid.entrust_verification,
                opens=(TaskSpec("verifier", _l("Verify the family's finances (entrusted)"),
                                Clock(working_days=10, setting="aid_verification_days"),
-                               done=lambda a: a.open_verification is None),)),
+                               # also once the report can no longer be given (application withdrawn)
+                               done=lambda a: a.open_verification is None or a.state not in AID_INVESTIGATION),)),
     Transition("report_verification", _l("Report the entrusted verification"), AID_INVESTIGATION, None,
                ("verifier",), form=VerificationReportForm, guards=(verification_open,),
-               apply=aid.report_verification),
+               permits=(entrusted_to_my_agency,), apply=aid.report_verification),
     Transition("propose", _l("Submit the aid proposal"), ("investigating",), "proposed", ("aid_officer",),
                form=ProposalForm, guards=(finances_recorded, no_open_verification, cap_known),
                apply=aid.record_proposal, compartment="aid"),

@@ -2,13 +2,13 @@
 chief procurator's meeting), the cap, rejection, and the case moving on once its aid has ended."""
 from __future__ import annotations
 
-from conftest import (
+from aid_helpers import (
     APPROVE,
     CAP_FEN,
     MEETING,
-    NOTIFY,
     REFUSAL,
     case_events,
+    notify,
     open_tasks,
     payment,
     proposal,
@@ -86,7 +86,7 @@ def test_single_level_approval_then_instalments_until_disbursed(api, flagged, us
 
     # The applicant is still owed the notice (that task outlives the approval).
     assert set(open_tasks(body)) == {("approved", "aid_officer")}
-    body = api.ok_aid(aid_id, "notify_applicant", "aid_officer", NOTIFY)
+    body = api.ok_aid(aid_id, "notify_applicant", "aid_officer", notify())
     assert open_tasks(body) == {} and body["version"] == 12 and body["state"] == "disbursed"
 
 
@@ -179,7 +179,7 @@ def test_rejection_with_grounds_concludes_the_case_and_the_notice_closes_its_tas
     assert notice["assignee"]["username"] == "aid_officer"
     assert notice["id"] in [t["id"] for t in api.tasks("aid_officer")]
     api.refused(aid_id, "record_payment", "finance_officer", 409, "wrong_state", payment(100))
-    body = api.ok_aid(aid_id, "notify_applicant", "aid_officer", NOTIFY)
-    assert open_tasks(body) == {} and body["decision"]["notified_on"] == NOTIFY["notified_on"]
+    body = api.ok_aid(aid_id, "notify_applicant", "aid_officer", notify())
+    assert open_tasks(body) == {} and body["decision"]["notified_on"] == notify()["notified_on"]
     assert not any(t["aid_application_id"] == aid_id for t in api.tasks("aid_officer"))
-    api.refused(aid_id, "notify_applicant", "aid_officer", 422, "guard_failed", NOTIFY)
+    api.refused(aid_id, "notify_applicant", "aid_officer", 422, "guard_failed", notify())

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from conftest import APPROVE, REFUSAL, apply_data, assert_error, payment, proposal, today
+from aid_helpers import APPROVE, REFUSAL, apply_data, assert_error, payment, proposal, today
 
 from workflow import definition
 

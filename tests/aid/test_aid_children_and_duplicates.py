@@ -3,7 +3,7 @@ application for the same child is refused while the first is live, and allowed o
 aid."""
 from __future__ import annotations
 
-from conftest import APPROVE, FLAG, assert_error, case_events, payment, proposal
+from aid_helpers import APPROVE, FLAG, assert_error, case_events, payment, proposal
 
 from workflow.demo import drive
 from workflow.extensions import db
@@ -22,7 +22,8 @@ def _sibling_case(api, users, first: Case) -> Case:
     assert response.status_code == 201, response.get_json()
     second = response.get_json()
     assert second["incident"]["number"] == first.incident.number
-    api.ok(second["id"], "assign_member", "supervisor", {"role": "intake_officer", "user_id": users["intake_officer"].id})
+    api.ok(second["id"], "assign_member", "supervisor",
+           {"role": "intake_officer", "user_id": users["intake_officer"].id})
     return drive(db.session.get(Case, second["id"]), "aid_review", users)
 
 

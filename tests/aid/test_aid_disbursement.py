@@ -1,7 +1,7 @@
 """Paying approved aid in instalments, refusing overpayment, and recovering money paid out."""
 from __future__ import annotations
 
-from conftest import APPROVE, RECOVERY, payment, proposal
+from aid_helpers import APPROVE, RECOVERY, payment, proposal
 
 
 def _approved(api, flagged, total: int, instalments: list[int]) -> int:
