@@ -81,11 +81,12 @@ class VerificationReportForm(ActionForm):
 class InstalmentRow(SubForm):
     key_field = "due_on"
 
-    due_on = DateField(_l("Due on"), validators=[Optional()])
+    due_on = DateField(_l("Due on"), validators=[DataRequired()])
     amount_fen = MoneyField(_l("Amount (yuan)"), validators=[DataRequired()])
 
     def is_blank(self) -> bool:
-        return not self.due_on.raw_data or not (self.due_on.raw_data[0] or "").strip()
+        # A row is blank only when both are empty: half a row is an error, never silently dropped.
+        return not any((field.raw_data or [""])[0].strip() for field in (self.due_on, self.amount_fen))
 
 
 class ProposalForm(ActionForm):

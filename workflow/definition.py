@@ -277,7 +277,7 @@ TRANSITIONS: tuple[Transition, ...] = (
     Transition("register", _l("Register the case"), ("referred",), "registered", ("intake_officer",),
                guards=(guardian_or_adult_recorded, consent_recorded, team_complete)),
     Transition("withdraw", _l("Withdraw"), ("referred", "registered"), "withdrawn", ("supervisor",),
-               form=ReasonForm),
+               form=ReasonForm, guards=(no_open_aid_application,)),
     # forensic exam
     Transition("approve_exam_exception", _l("Approve a male examiner for this girl"),
                ("registered", "forensic_exam"), None, ("supervisor",), form=ReasonForm,

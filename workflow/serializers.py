@@ -249,6 +249,8 @@ def aid_detail(application: AidApplication, user: User) -> dict:
         "actions": [action_json(a) for a in engine.actions_for(user, application)],
     })
     if not can(user, "see:aid", application)[0]:
+        for money in ("approved_fen", "paid_fen"):  # a verifier learns nothing about the money
+            del data[money]
         data["restricted"] = ["aid"]
         return data
     data.update({

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
 from aid_helpers import APPROVE, EMERGENCY, open_tasks, payment, proposal
 from flask_babel import get_babel, refresh, to_user_timezone
 
@@ -95,3 +96,22 @@ def test_payment_dates_are_checked_in_the_centres_time_zone(api, app, flagged):
     body = api.ok_aid(aid_id, "record_payment", "finance_officer",
                       payment(100, on_date=local_today.isoformat()))
     assert body["ledger"][0]["on_date"] == local_today.isoformat()
+
+
+def test_an_instalment_row_without_its_date_is_an_error_not_dropped(make_case, users):
+    from workflow import demo
+    from workflow.errors import Invalid
+
+    case = make_case("aid_review")
+    demo.fire(users["case_prosecutor"], case, "flag_aid", demo.FLAG_DATA)
+    application = case.aid_applications[-1]
+    actors = {"aid_officer": users["aid_officer"], "aid_approver": users["aid_approver"],
+              "finance_officer": users["finance_officer"]}
+    demo.drive_aid(application, "investigating", actors)
+    demo.fire(users["aid_officer"], application, *demo.aid_steps(application)[1:])  # the finances
+    version = application.version
+    with pytest.raises(Invalid) as info:
+        demo.fire(users["aid_officer"], application, "propose", {
+            **demo.PROPOSAL, "instalments": [{"amount_fen": 2_500_000}]})
+    assert "instalments-0-due_on" in info.value.fields
+    assert (application.state, application.version, application.proposed_fen) == ("investigating", version, None)

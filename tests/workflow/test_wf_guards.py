@@ -436,3 +436,9 @@ def test_the_system_cannot_move_a_suspended_case(kit):
     # Resuming lets the pending automatic step happen in the same transaction.
     assert case.state == "follow_up"
     assert [e.action for e in kit.events(case)][-2:] == ["resume", "conclude_aid"]
+
+
+def test_a_case_with_an_open_aid_application_cannot_be_withdrawn(kit):
+    case = kit.make_case("registered")
+    kit.fire("case_prosecutor", case, "flag_aid")
+    assert_guard_fails(kit, "supervisor", case, "withdraw", d.no_open_aid_application)
