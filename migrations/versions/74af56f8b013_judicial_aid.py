@@ -7,7 +7,6 @@ Create Date: 2026-11-23 08:55:44.066631
 """
 import sqlalchemy as sa
 from alembic import op
-from sqlalchemy.dialects import sqlite
 
 OLD_KINDS = ("centre", "hospital", "procuratorate", "police", "womens_federation", "civil_affairs", "education",
              "school", "it")
@@ -268,14 +267,14 @@ def downgrade():
     _events_append_only_again()
 
     op.create_table('aid_flags',
-    sa.Column('id', sa.INTEGER(), nullable=False),
-    sa.Column('case_id', sa.INTEGER(), nullable=False),
-    sa.Column('grounds', sqlite.JSON(), nullable=False),
-    sa.Column('note', sa.TEXT(), nullable=False),
-    sa.Column('flagged_by_id', sa.INTEGER(), nullable=False),
-    sa.Column('flagged_at', sa.DATETIME(), nullable=False),
-    sa.Column('concluded_at', sa.DATETIME(), nullable=True),
-    sa.Column('outcome', sa.VARCHAR(length=32), nullable=True),
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('case_id', sa.Integer(), nullable=False),
+    sa.Column('grounds', sa.JSON(), nullable=False),
+    sa.Column('note', sa.Text(), nullable=False),
+    sa.Column('flagged_by_id', sa.Integer(), nullable=False),
+    sa.Column('flagged_at', sa.DateTime(), nullable=False),
+    sa.Column('concluded_at', sa.DateTime(), nullable=True),
+    sa.Column('outcome', sa.String(length=32), nullable=True),
     sa.ForeignKeyConstraint(['case_id'], ['cases.id'], name=op.f('fk_aid_flags_case_id_cases'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['flagged_by_id'], ['users.id'], name=op.f('fk_aid_flags_flagged_by_id_users')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_aid_flags'))
