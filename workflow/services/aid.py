@@ -5,21 +5,14 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from .. import definition, engine
-from ..errors import NotFound, WorkflowError
 from ..extensions import db
 from ..models import AidApplication, Agency, Case, User
-from ..permissions import can
+from .cases import get_visible
 
 
 def get_application(user: User, application_id: int) -> AidApplication:
     """The application if the user acts on it; NotFound otherwise (strangers cannot probe ids)."""
-    application = db.session.get(AidApplication, application_id)
-    if application is None:
-        raise NotFound(_("Aid application not found."))
-    allowed, reason = can(user, "view_aid", application)
-    if not allowed:
-        raise WorkflowError.from_denial(reason)
-    return application
+    return get_visible(user, AidApplication, application_id, "view_aid", _("Aid application not found."))
 
 
 def flag(actor: User, case: Case, version, form) -> AidApplication:

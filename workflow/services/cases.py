@@ -21,15 +21,20 @@ def visible_cases_filter(user: User):
     return on_team
 
 
-def get_case(user: User, case_id: int) -> Case:
-    """The case if the user may open it; NotFound otherwise (strangers cannot probe case ids)."""
-    case = db.session.get(Case, case_id)
-    if case is None:
-        raise NotFound(_("Case not found."))
-    allowed, reason = can(user, "view_case", case)
+def get_visible(user: User, model, object_id: int, action: str, missing: str):
+    """The case or aid application if `can(user, action)` allows it; NotFound for unknown ids."""
+    subject = db.session.get(model, object_id)
+    if subject is None:
+        raise NotFound(missing)
+    allowed, reason = can(user, action, subject)
     if not allowed:
         raise WorkflowError.from_denial(reason)
-    return case
+    return subject
+
+
+def get_case(user: User, case_id: int) -> Case:
+    """The case if the user may open it; NotFound otherwise (strangers cannot probe case ids)."""
+    return get_visible(user, Case, case_id, "view_case", _("Case not found."))
 
 
 def search_cases(user: User, query: str = "", state: str = "", page: int = 1, per_page: int = 50):

@@ -3,7 +3,7 @@ and all open tasks of a supervisor's centre."""
 from __future__ import annotations
 
 from sqlalchemy import and_, exists, or_, select
-from sqlalchemy.orm import contains_eager
+from sqlalchemy.orm import contains_eager, selectinload
 
 from ..extensions import db
 from ..models import Case, Task, TeamMember, User, utcnow
@@ -30,7 +30,8 @@ def _on_team(user: User):
 def inbox(user: User, scope: str = "mine", limit: int = 200) -> list[Task]:
     """Open tasks, most urgent (earliest due) first."""
     stmt = (select(Task).join(Task.case).where(Task.closed_at.is_(None))
-            .options(contains_eager(Task.case)).order_by(Task.due_at, Task.id).limit(limit))
+            .options(contains_eager(Task.case), selectinload(Task.aid_application))
+            .order_by(Task.due_at, Task.id).limit(limit))
     if scope == "mine":
         stmt = stmt.where(_mine(user))
     elif scope == "team":
