@@ -101,6 +101,7 @@ instance:
 
 db: $(STAMP) | instance
 	$(FLASK) db upgrade
+	$(FLASK) calendar-load
 
 seed: db
 	$(FLASK) seed-demo

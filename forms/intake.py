@@ -72,9 +72,9 @@ class CreateCaseForm(ActionForm):
             raise ValidationError(_l("Choose the offence type, or give an existing incident number."))
 
     def validate_child_birth_date(self, field) -> None:
-        import datetime as dt
+        from workflow.clocks import local_today
 
-        if field.data and field.data > dt.date.today():
+        if field.data and field.data > local_today():
             raise ValidationError(_l("The birth date is in the future."))
 
     def validate_contacts(self, field) -> None:

@@ -18,8 +18,10 @@ from sqlalchemy import text
 
 from workflow import ROOT, create_app
 from workflow.demo import drive, new_case
+from workflow.clocks import local_today
 from workflow.extensions import db
-from workflow.models import Agency, AverageWage, utcnow
+from workflow.models import Agency, AverageWage
+from workflow.services import calendar
 from workflow.services.users import create_user
 
 PASSWORD = "password-123"
@@ -110,6 +112,7 @@ def app(database_template, tmp_path):
         refresh_babel()
 
     with application.app_context():
+        calendar.load_file()  # the holiday file's years, as `make db` loads them
         yield application
         db.session.remove()
         if USE_PG:
@@ -137,7 +140,7 @@ def users(app) -> dict:
     remote = Agency(name="外省检察院", kind="procuratorate", region="外省市")
     civil_affairs = Agency(name="测试民政局", kind="civil_affairs")
     db.session.add_all([centre, other, procuratorate, remote, civil_affairs])
-    db.session.add(AverageWage(year=utcnow().year, region="测试市", monthly_fen=MONTHLY_WAGE_FEN))
+    db.session.add(AverageWage(year=local_today().year, region="测试市", monthly_fen=MONTHLY_WAGE_FEN))
     db.session.commit()
     made = {}
     for key, (sex, roles) in USERS.items():

@@ -50,11 +50,12 @@ def create_app(test_config: dict | None = None) -> Flask:
 
         return load_session_user(session_id)
 
-    from . import cli, views
+    from . import cli, runner, views
     from .api import bp as api_bp
 
     views.init_app(app)
     app.register_blueprint(api_bp)
     csrf.exempt(api_bp)  # bearer tokens, no cookies: CSRF does not apply
     cli.init_app(app)
+    runner.init_app(app)
     return app

@@ -10,22 +10,23 @@ import datetime as dt
 from typing import TYPE_CHECKING
 
 from flask_babel import lazy_gettext as _l
-from flask_babel import to_user_timezone
 from sqlalchemy import select
 
 from forms.base import yuan
 
 from . import settings
+from .clocks import local_today
 from .errors import Invalid
 from .extensions import db
-from .models import AidApplication, AidLedgerEntry, AidVerification, AverageWage, next_number, utcnow
+from .models import AidApplication, AidLedgerEntry, AidVerification, AverageWage, next_number
 
 if TYPE_CHECKING:
     from .engine import Context
 
 
 def today() -> dt.date:
-    return utcnow().date()
+    """Today in the centre's time zone: the cap year and date checks agree at midnight."""
+    return local_today()
 
 
 def _invalid(field: str, message) -> Invalid:
@@ -53,7 +54,7 @@ def required_level(total_fen: int, cap: int) -> str:
 
 def _not_in_future(field: str, day: dt.date, now: dt.datetime) -> None:
     # Dates are entered in the centre's time zone; `now` is UTC (Beijing is 8 hours ahead).
-    if day > to_user_timezone(now).date():
+    if day > local_today(now):
         raise _invalid(field, _l("The date is in the future."))
 
 

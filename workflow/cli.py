@@ -21,14 +21,16 @@ log = logging.getLogger(__name__)
               help="Needed for the female-examiner rule.")
 @click.option("--aid-level", type=click.Choice(["department_head", "deputy_chief", "chief"]), default=None,
               help="Approval level; required with --role aid_approver.")
-def create_user_command(username, password, roles, agency, full_name, sex, aid_level):
+@click.option("--email", default=None, help="Address for deadline notifications (when SMTP is configured).")
+def create_user_command(username, password, roles, agency, full_name, sex, aid_level, email):
     """Create a user with one or more roles in an agency."""
     from .errors import WorkflowError
     from .services.users import agency_by_name, create_user
 
     try:
         user = create_user(username=username, password=password, full_name=full_name or username, sex=sex,
-                           roles=list(roles), agency=agency_by_name(agency), aid_level=aid_level)
+                           roles=list(roles), agency=agency_by_name(agency), aid_level=aid_level,
+                           email=email)
     except WorkflowError as exc:
         raise click.ClickException(exc.message) from exc
     click.echo(f"created user {user.username} (id {user.id}) with roles {', '.join(sorted(user.roles))}")
@@ -76,6 +78,53 @@ def workflow_table_command(process_name):
     click.echo(transitions_markdown(definition.PROCESSES[process_name]), nl=False)
 
 
+@click.command("calendar-load")
+@click.option("--file", "path", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
+              help="Holiday file (TOML); default workflow/data/holidays_cn.toml.")
+@click.option("--replace", is_flag=True,
+              help="Also reload years already in the database (discards corrections made on the admin page).")
+def calendar_load_command(path, replace):
+    """Load public holidays and make-up working days into the working-day calendar.
+
+    Years already in the database are skipped unless --replace is given, so running this on every
+    deployment (as `make db` does) keeps an administrator's corrections.
+    """
+    from .services import calendar
+
+    try:
+        loaded = calendar.load_file(path or calendar.HOLIDAY_FILE, replace=replace)
+    except (ValueError, KeyError) as exc:
+        raise click.ClickException(f"bad holiday file: {exc}") from exc
+    for year, count in loaded.items():
+        click.echo(f"loaded {year}: {count} days")
+    click.echo(f"calendar years: {', '.join(map(str, calendar.years())) or 'none'}")
+    for year in calendar.missing_years():
+        log.warning("no holiday data for %s: working days skip weekends only", year)
+
+
+@click.command("escalate")
+@click.option("--at", "at", default=None, metavar="ISO-TIME",
+              help="Run as if it were this UTC time (e.g. 2026-10-09T16:00); default now.")
+def escalate_command(at):
+    """Run one escalation of task clocks: reminders, overdue notices, supervisor escalation, e-mails.
+
+    For cron (e.g. every 5 minutes) when the in-process runner is off (ONESTOP_ESCALATION_RUNNER=off).
+    Safe to run concurrently and repeatedly: nothing is notified twice.
+    """
+    import datetime as dt
+
+    from .escalation import run
+
+    try:
+        now = dt.datetime.fromisoformat(at) if at else None
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--at") from exc
+    if now is not None and now.tzinfo is not None:
+        now = now.astimezone(dt.timezone.utc).replace(tzinfo=None)
+    click.echo(str(run(now)))
+
+
 def init_app(app: Flask) -> None:
-    for command in (create_user_command, seed_demo_command, workflow_diagram_command, workflow_table_command):
+    for command in (create_user_command, seed_demo_command, workflow_diagram_command, workflow_table_command,
+                    calendar_load_command, escalate_command):
         app.cli.add_command(command)

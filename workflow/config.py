@@ -38,10 +38,27 @@ def load(instance_path: str) -> dict:
         "ARGON2_MEMORY_COST": int(os.environ.get("ONESTOP_ARGON2_MEMORY_KIB", "65536")),
         "WTF_CSRF_TIME_LIMIT": None,
         "CASES_PER_PAGE": 50,
+        # Links in e-mails point here.
+        "BASE_URL": os.environ.get("ONESTOP_BASE_URL", "http://127.0.0.1:5000").rstrip("/"),
+        # Escalation of task clocks: "inprocess" runs it in a thread of each serving process every
+        # ESCALATION_INTERVAL seconds; "off" when cron runs `flask --app wsgi escalate` instead.
+        "ESCALATION_RUNNER": os.environ.get("ONESTOP_ESCALATION_RUNNER", "inprocess"),
+        "ESCALATION_INTERVAL": int(os.environ.get("ONESTOP_ESCALATION_INTERVAL", "300")),
+        # E-mail of notifications; none is sent while SMTP_HOST is empty.
+        "SMTP_HOST": os.environ.get("SMTP_HOST", ""),
+        "SMTP_PORT": int(os.environ.get("SMTP_PORT", "25")),
+        "SMTP_USERNAME": os.environ.get("SMTP_USERNAME", ""),
+        "SMTP_PASSWORD": os.environ.get("SMTP_PASSWORD", ""),
+        "SMTP_STARTTLS": os.environ.get("SMTP_STARTTLS", "") in ("1", "true", "yes"),
+        "SMTP_SSL": os.environ.get("SMTP_SSL", "") in ("1", "true", "yes"),
+        "SMTP_TIMEOUT": int(os.environ.get("SMTP_TIMEOUT", "20")),
+        "MAIL_FROM": os.environ.get("MAIL_FROM", "onestop@localhost"),
     }
 
 
 def check_production(config: dict) -> None:
-    """Refuse to run in production with the built-in development secret."""
+    """Refuse to run in production with the built-in development secret, or a bad setting."""
     if config["ENV_NAME"] == "production" and config["SECRET_KEY"] in ("", DEFAULT_SECRET):
         raise RuntimeError("SECRET_KEY must be set to a random value when ONESTOP_ENV=production")
+    if config["ESCALATION_RUNNER"] not in ("inprocess", "off"):
+        raise RuntimeError("ONESTOP_ESCALATION_RUNNER must be 'inprocess' or 'off'")

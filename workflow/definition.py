@@ -26,6 +26,7 @@ from forms.aid import (
     VerificationReportForm,
 )
 from forms.base import ReasonForm
+from forms.clocks import ExtendClockForm
 from forms.exam import AddSampleForm, CustodyTransferForm, ExamFindingsForm
 from forms.followup import (
     AddVisitForm,
@@ -223,28 +224,41 @@ def is_suspended(case) -> str | None:
     return None if case.suspended else _l("The case is not suspended.")
 
 
+def has_open_tasks(case) -> str | None:
+    return None if any(t.is_open for t in case.tasks) else _l("The case has no open task.")
+
+
+# From the start of the exam to the end of the joint interview (one clock over two states).
+EXAM_TO_INTERVIEW = Clock(3, "working_days", "clock_exam_interview_days", since="forensic_exam")
+
 # --- states -----------------------------------------------------------------------------------
 
 STATES: tuple[State, ...] = (
     State("referred", _l("Referred"),
-          tasks=(TaskSpec("intake_officer", _l("Register the case"), Clock(hours=24)),)),
+          tasks=(TaskSpec("intake_officer", _l("Register the case"),
+                          Clock(24, "hours", "clock_registration_hours")),)),
     State("registered", _l("Registered"),
-          tasks=(TaskSpec("examiner", _l("Start the forensic exam"), Clock(hours=24)),)),
+          tasks=(TaskSpec("examiner", _l("Start the forensic exam"),
+                          Clock(24, "hours", "clock_exam_start_hours")),)),
     State("forensic_exam", _l("Forensic exam"),
           tasks=(TaskSpec("examiner", _l("Complete the exam and hand over samples"),
-                          Clock(working_days=3, since="forensic_exam")),)),
+                          EXAM_TO_INTERVIEW),)),
     State("joint_interview", _l("Joint interview"),
           tasks=(TaskSpec("interviewer", _l("Hold the joint interview"),
-                          Clock(working_days=3, since="forensic_exam")),)),
+                          EXAM_TO_INTERVIEW),)),
     State("psych_intervention", _l("Psychological intervention"),
-          tasks=(TaskSpec("psychologist", _l("Assess and plan the intervention"), Clock(working_days=5)),)),
+          tasks=(TaskSpec("psychologist", _l("Assess and plan the intervention"),
+                          Clock(5, "working_days", "clock_assessment_days")),)),
     State("aid_review", _l("Aid review"),
-          tasks=(TaskSpec("case_prosecutor", _l("Decide on judicial aid"), Clock(working_days=5)),)),
+          tasks=(TaskSpec("case_prosecutor", _l("Decide on judicial aid"),
+                          Clock(5, "working_days", "clock_aid_review_days")),)),
     State("follow_up", _l("Follow-up"),
-          tasks=(TaskSpec("social_worker", _l("Carry out return visits, then request closure"), Clock(days=200)),),
+          tasks=(TaskSpec("social_worker", _l("Carry out return visits, then request closure"),
+                          Clock(200, "days", "clock_follow_up_days")),),
           on_enter=stages.schedule_visits),
     State("closure_review", _l("Closure review"),
-          tasks=(TaskSpec("supervisor", _l("Review the closure request"), Clock(working_days=5)),)),
+          tasks=(TaskSpec("supervisor", _l("Review the closure request"),
+                          Clock(5, "working_days", "clock_closure_review_days")),)),
     State("closed", _l("Closed"), terminal=True),
     State("withdrawn", _l("Withdrawn"), terminal=True),
 )
@@ -359,6 +373,8 @@ TRANSITIONS: tuple[Transition, ...] = (
                guards=(not_suspended,), apply=stages.suspend),
     Transition("resume", _l("Resume"), OPEN, None, ("supervisor",), form=ReasonForm,
                guards=(is_suspended,), apply=stages.resume, allowed_while_suspended=True),
+    Transition("extend_clock", _l("Extend a deadline"), OPEN, None, ("supervisor",), form=ExtendClockForm,
+               guards=(has_open_tasks,), apply=stages.extend_clock, allowed_while_suspended=True),
 )
 # Who may read which compartment of a case (by their role on the case team).
 COMPARTMENTS: dict[str, tuple[str, ...]] = {
@@ -477,18 +493,18 @@ def has_money_to_recover(application) -> str | None:
     return None
 
 
-DECISION_CLOCK = Clock(working_days=10, since="accepted", setting="aid_decision_days")
+DECISION_CLOCK = Clock(10, "working_days", "aid_decision_days", since="accepted")
 NOTIFY = TaskSpec("aid_officer", _l("Notify the applicant of the decision"),
-                  Clock(working_days=2, setting="aid_notification_days"),
+                  Clock(2, "working_days", "aid_notification_days"),
                   done=lambda a: a.notified_on is not None, outlives_state=True)
 
 AID_STATES: tuple[State, ...] = (
     State("flagged", _l("Flagged"),
           tasks=(TaskSpec("aid_officer", _l("Take in the aid application"),
-                          Clock(working_days=5, setting="aid_clue_transfer_days")),)),
+                          Clock(5, "working_days", "aid_clue_transfer_days")),)),
     State("applied", _l("Applied"),
           tasks=(TaskSpec("aid_officer", _l("Accept or refuse the application"),
-                          Clock(working_days=7, setting="aid_acceptance_days")),)),
+                          Clock(7, "working_days", "aid_acceptance_days")),)),
     State("accepted", _l("Accepted"),
           tasks=(TaskSpec("aid_officer", _l("Start the investigation"), DECISION_CLOCK),)),
     State("investigating", _l("Investigating"),
@@ -496,12 +512,12 @@ AID_STATES: tuple[State, ...] = (
     State("proposed", _l("Proposed"),
           tasks=(TaskSpec("aid_approver", _l("Decide on the aid proposal"), DECISION_CLOCK),)),
     State("approved", _l("Approved"),
-          tasks=(TaskSpec("finance_officer", _l("Pay the aid"), Clock(working_days=10, setting="aid_payment_days")),
+          tasks=(TaskSpec("finance_officer", _l("Pay the aid"), Clock(10, "working_days", "aid_payment_days")),
                  NOTIFY)),
     State("rejected", _l("Rejected"), tasks=(NOTIFY,), terminal=True),
     State("disbursing", _l("Disbursing"),
           tasks=(TaskSpec("finance_officer", _l("Pay the remaining instalments"),
-                          Clock(working_days=10, setting="aid_payment_days")),)),
+                          Clock(10, "working_days", "aid_payment_days")),)),
     State("disbursed", _l("Disbursed"), terminal=True),
     State("not_accepted", _l("Not accepted"), tasks=(NOTIFY,), terminal=True),
     State("withdrawn", _l("Withdrawn"), terminal=True),
@@ -527,7 +543,7 @@ AID_TRANSITIONS: tuple[Transition, ...] = (
                ("aid_officer",), form=EntrustForm, guards=(investigating_or_emergency, no_open_verification),
                apply=aid.entrust_verification,
                opens=(TaskSpec("verifier", _l("Verify the family's finances (entrusted)"),
-                               Clock(working_days=10, setting="aid_verification_days"),
+                               Clock(10, "working_days", "aid_verification_days"),
                                # also once the report can no longer be given (application withdrawn)
                                done=lambda a: a.open_verification is None or a.state not in AID_INVESTIGATION),)),
     Transition("report_verification", _l("Report the entrusted verification"), AID_INVESTIGATION, None,
@@ -546,7 +562,7 @@ AID_TRANSITIONS: tuple[Transition, ...] = (
                "approved", ("aid_approver",), form=EmergencyForm, guards=(cap_known,), permits=(emergency_level,),
                apply=aid.approve_emergency, compartment="aid",
                opens=(TaskSpec("aid_officer", _l("Complete the investigation and review report (emergency aid)"),
-                               Clock(working_days=10, setting="aid_emergency_followup_days"),
+                               Clock(10, "working_days", "aid_emergency_followup_days"),
                                done=lambda a: a.proposed_at is not None),)),
     Transition("record_emergency_proposal", _l("Record the review report (emergency aid)"), AID_AFTER_EMERGENCY,
                None, ("aid_officer",), form=ProposalForm, guards=(emergency_report_pending, finances_recorded),
@@ -570,6 +586,17 @@ AID_TRANSITIONS: tuple[Transition, ...] = (
 AID = Process("aid", _l("Judicial aid application"), AID_VERSION, AID_STATES, AID_TRANSITIONS, "flagged",
               FLAG_AID, {"aid": ("case_prosecutor", "aid_officer", "aid_approver", "finance_officer")})
 PROCESSES = {CASE.name: CASE, AID.name: AID}
+
+
+def clock_settings() -> dict[str, tuple[Clock, TaskSpec]]:
+    """Each clock setting with its default clock and the first task it times (for its label)."""
+    found: dict[str, tuple[Clock, TaskSpec]] = {}
+    for process in PROCESSES.values():
+        for spec in process.task_specs:
+            existing = found.setdefault(spec.clock.setting, (spec.clock, spec))
+            assert existing[0].amount == spec.clock.amount and existing[0].unit == spec.clock.unit, \
+                f"clock setting {spec.clock.setting} has two defaults"
+    return found
 
 
 def process_of(subject) -> Process:

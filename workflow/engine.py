@@ -7,7 +7,6 @@ transitions it enables (an aid application ending moves its case on).
 """
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
@@ -159,9 +158,7 @@ def _entered_at(subject: Subject, state: str, fallback: dt.datetime) -> dt.datet
 
 
 def _due(clock: Clock, start: dt.datetime) -> dt.datetime:
-    if clock.setting:  # the centre's number of working days overrides the definition's default
-        clock = dataclasses.replace(clock, working_days=int(settings.get(clock.setting)))
-    return due_at(clock, start)
+    return due_at(clock, int(settings.get(clock.setting)), start)
 
 
 def _open(subject: Subject, ctx: Context, specs: tuple[TaskSpec, ...], opened_in: str) -> None:
@@ -176,7 +173,7 @@ def _open(subject: Subject, ctx: Context, specs: tuple[TaskSpec, ...], opened_in
             case=subject.case, aid_application=subject if isinstance(subject, AidApplication) else None,
             state=opened_in, role=spec.role, assignee_id=member.id if member else None,
             agency_id=None if member else subject.task_agency_id(spec.role),
-            opened_at=ctx.now, due_at=_due(spec.clock, start),
+            opened_at=ctx.now, started_at=start, due_at=_due(spec.clock, start),
         ))
 
 

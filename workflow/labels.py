@@ -41,6 +41,10 @@ AGENCY_KIND_LABELS = {
 }
 REFERRAL_STATUS_LABELS = {"sent": _l("Sent"), "acknowledged": _l("Acknowledged"), "completed": _l("Completed by the agency"),
                           "declined": _l("Declined"), "closed": _l("Closed with a reason")}
+NOTIFICATION_LABELS = {"due_soon": _l("Task due soon"), "overdue": _l("Task overdue"),
+                       "escalated": _l("Overdue task escalated to you")}
+CLOCK_UNIT_LABELS = {"hours": _l("hours"), "working_days": _l("working days"), "days": _l("calendar days")}
+CALENDAR_KIND_LABELS = {"holiday": _l("Public holiday"), "workday": _l("Make-up working day")}
 VISIT_STATUS_LABELS = {"scheduled": _l("Scheduled"), "done": _l("Done"), "cancelled": _l("Cancelled")}
 PSYCH_KIND_LABELS = {
     "crisis": _l("Crisis support"),

@@ -107,6 +107,8 @@ class User(UserMixin, db.Model):
     password_hash: Mapped[str] = mapped_column(String(255))
     # Only for aid_approver: the level up to which this person may approve aid.
     aid_level: Mapped[str | None] = mapped_column(String(20))
+    # Where clock notifications are e-mailed (when SMTP is configured); staff addresses only.
+    email: Mapped[str | None] = mapped_column(String(254))
     agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     # Bumped on password change or deactivation; stored in the session so old sessions die.
@@ -768,7 +770,16 @@ class Task(db.Model):
     assignee_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
     agency_id: Mapped[int | None] = mapped_column(ForeignKey("agencies.id"), index=True)
     opened_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    # The clock: started on its start event (may precede `opened_at`), runs out at `due_at`, which
+    # resuming a suspended case moves on by the paused span and a supervisor's extension moves on.
+    started_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
     due_at: Mapped[dt.datetime] = mapped_column(DateTime, index=True)
+    paused_seconds: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    extended_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    # Escalation steps done for the current due time (reset when the due time moves into the future).
+    due_soon_notified_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    overdue_notified_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    escalated_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
     closed_at: Mapped[dt.datetime | None] = mapped_column(DateTime, index=True)
     closed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
@@ -779,6 +790,60 @@ class Task(db.Model):
     @property
     def is_open(self) -> bool:
         return self.closed_at is None
+
+    def move_due(self, due: dt.datetime, now: dt.datetime) -> None:
+        """A new due time; once it lies ahead again, the escalation steps start over for it."""
+        self.due_at = due
+        if due > now:
+            self.due_soon_notified_at = self.overdue_notified_at = self.escalated_at = None
+
+
+CALENDAR_KINDS = ("holiday", "workday")
+
+
+class CalendarDay(db.Model):
+    """A public holiday (no work on a weekday) or a make-up working day (work on a weekend)."""
+
+    __tablename__ = "calendar_days"
+    __table_args__ = (CheckConstraint(_in("kind", CALENDAR_KINDS), name="kind"),)
+
+    day: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(10))
+    name: Mapped[str] = mapped_column(String(60))
+    name_en: Mapped[str] = mapped_column(String(60), default="")
+    # Statutory days only, until the year's arrangement is published.
+    provisional: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+NOTIFICATION_KINDS = ("due_soon", "overdue", "escalated")
+
+
+class Notification(db.Model):
+    """An in-app notice to a staff user about a task's clock (also e-mailed when SMTP is set).
+
+    One per user, task, kind and due time: escalation runs are idempotent by this constraint.
+    """
+
+    __tablename__ = "notifications"
+    __table_args__ = (
+        CheckConstraint(_in("kind", NOTIFICATION_KINDS), name="kind"),
+        UniqueConstraint("user_id", "task_id", "kind", "task_due_at", name="uq_notifications_once"),
+        Index("ix_notifications_unread", "user_id", "read_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    task_id: Mapped[int] = mapped_column(ForeignKey("tasks.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(10))
+    task_due_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    read_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    emailed_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    email_attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    email_error: Mapped[str | None] = mapped_column(Text)
+
+    user: Mapped[User] = relationship()
+    task: Mapped[Task] = relationship()
 
 
 class Event(db.Model):

@@ -17,17 +17,22 @@ Guard = Callable[[object], "str | None"]
 Permit = Callable[[object, object], "str | None"]
 
 
+CLOCK_UNITS = ("hours", "working_days", "days")
+
+
 @dataclass(frozen=True)
 class Clock:
-    """How long the acting role has: calendar hours/days or working days, from entering `since`
-    (a state; default the state that opened the task). `setting` names the setting holding the
-    number of working days, so the centre can change the default."""
+    """How long the acting role has: `amount` calendar hours, working days (on the centre's holiday
+    calendar) or calendar days, from entering the state `since` (default: the state or trigger that
+    opened the task). `setting` names the setting through which the centre changes `amount`."""
 
-    hours: int = 0
-    working_days: int = 0
-    days: int = 0
+    amount: int
+    unit: str
+    setting: str
     since: str | None = None
-    setting: str | None = None
+
+    def __post_init__(self) -> None:
+        assert self.unit in CLOCK_UNITS, self.unit
 
 
 @dataclass(frozen=True)
@@ -111,6 +116,13 @@ class Process:
     @cached_property
     def terminal(self) -> tuple[str, ...]:
         return tuple(s.name for s in self.states if s.terminal)
+
+    @cached_property
+    def task_specs(self) -> tuple[TaskSpec, ...]:
+        """Every task the process can open: those of its states, then those its triggers open."""
+        specs = [spec for state in self.states for spec in state.tasks]
+        specs += [spec for transition in self.transitions for spec in transition.opens]
+        return tuple(dict.fromkeys(specs))
 
     def task_spec(self, opened_in: str, role: str) -> TaskSpec | None:
         """The spec of a task row: opened on entering a state, or by a trigger (same key space)."""

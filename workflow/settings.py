@@ -1,5 +1,5 @@
-"""Settings stored in the database (editable by admin), with defaults defined here, and the
-checklists the aid forms offer."""
+"""Settings stored in the database (editable by admin), with defaults defined here (clock lengths:
+in the process definition), and the checklists the aid forms offer."""
 from __future__ import annotations
 
 from typing import Any
@@ -18,14 +18,10 @@ DEFAULTS: dict[str, Any] = {
     "aid_threshold_b_fen": 10_000_000,
     # The cap is this many times the average monthly wage of the year and region.
     "aid_cap_months": 36,
-    # Aid clocks, in working days.
-    "aid_clue_transfer_days": 5,
-    "aid_acceptance_days": 7,
-    "aid_decision_days": 10,
-    "aid_notification_days": 2,
-    "aid_payment_days": 10,
-    "aid_emergency_followup_days": 10,
-    "aid_verification_days": 10,
+    # Escalation: remind the assignee this many hours before a task is due; tell the supervisor
+    # this many hours after the assignee was told that it is overdue.
+    "escalation_due_soon_hours": 24,
+    "escalation_supervisor_after_hours": 24,
 }
 
 # Checklists: stored codes with translatable labels.
@@ -60,13 +56,22 @@ CATALOGS: dict[str, dict[str, Any]] = {
 AID_GROUNDS = CATALOGS["aid_grounds"]
 
 
+def _clock_defaults() -> dict[str, int]:
+    """Clock lengths are settings too; their defaults live with the clocks in the definition."""
+    from .definition import clock_settings
+
+    return {key: clock.amount for key, (clock, _spec) in clock_settings().items()}
+
+
 def get(key: str) -> Any:
     row = db.session.get(Setting, key)
-    return row.value if row is not None else DEFAULTS[key]
+    if row is not None:
+        return row.value
+    return DEFAULTS[key] if key in DEFAULTS else _clock_defaults()[key]
 
 
 def put(key: str, value: Any) -> None:
-    if key not in DEFAULTS:
+    if key not in DEFAULTS and key not in _clock_defaults():
         raise KeyError(key)
     row = db.session.get(Setting, key)
     if row is None:

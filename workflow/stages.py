@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 from flask_babel import lazy_gettext as _l
 
 from . import settings
-from .clocks import add_months
+from .clocks import add_months, end_of_day
 from .errors import Invalid
 from .extensions import db
 from .models import (
@@ -320,6 +320,26 @@ def suspend(ctx: Context) -> None:
 
 
 def resume(ctx: Context) -> None:
-    ctx.case.suspended_at = None
-    ctx.case.suspend_reason = None
+    """The clocks of the case and its aid applications move on by the paused span."""
+    case = ctx.case
+    paused = ctx.now - case.suspended_at
+    for task in case.tasks:
+        if task.is_open:
+            task.paused_seconds += int(paused.total_seconds())
+            task.move_due(task.due_at + paused, ctx.now)
+    case.suspended_at = None
+    case.suspend_reason = None
+
+
+def extend_clock(ctx: Context) -> None:
+    """A supervisor gives one open task (the case's or its aid application's) a later due day."""
+    task = next((t for t in ctx.case.tasks if t.id == ctx.data["task_id"] and t.is_open), None)
+    if task is None:
+        raise Invalid(_l("Choose an open task."), {"task_id": [str(_l("Choose an open task."))]})
+    due = end_of_day(ctx.data["new_due"])
+    if due <= max(task.due_at, ctx.now):
+        message = _l("The new due day must be later than the current due time and in the future.")
+        raise Invalid(message, {"new_due": [str(message)]})
+    task.move_due(due, ctx.now)
+    task.extended_at = ctx.now
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from workflow import definition
-from workflow.clocks import add_working_days
+from workflow.clocks import end_of_working_day
 from workflow.demo import drive
 from workflow.extensions import db
 from workflow.models import Task, utcnow
@@ -48,7 +48,8 @@ def test_interview_clock_runs_from_entering_the_exam(kit):
     case = kit.make_case("joint_interview")
     [task] = kit.open_tasks(case)
     entered = next(e.created_at for e in kit.events(case) if e.to_state == "forensic_exam")
-    assert task.due_at == add_working_days(entered, 3)
+    assert task.started_at == entered
+    assert task.due_at == end_of_working_day(entered, 3)
 
 
 def test_supervisor_tasks_are_unassigned_and_in_every_centre_supervisors_inbox(kit, users):

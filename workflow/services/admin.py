@@ -49,14 +49,15 @@ def get_user(user_id: int) -> User:
     return user
 
 
-def save_visit_schedule(months: list[int]) -> list[int]:
-    if not months or any(m < 1 for m in months):
+def save_settings(visit_months: list[int], numbers: dict[str, int]) -> None:
+    """The visit schedule, and whole-number settings (clock lengths, escalation hours)."""
+    if not visit_months or any(m < 1 for m in visit_months):
         raise Invalid(_("Give one or more positive numbers of months."),
                       {"visit_schedule_months": [_("Give one or more positive numbers of months.")]})
-    months = sorted(set(months))
-    settings.put("visit_schedule_months", months)
+    settings.put("visit_schedule_months", sorted(set(visit_months)))
+    for key, value in numbers.items():
+        settings.put(key, int(value))
     db.session.commit()
-    return months
 
 
 # Agencies a case can be referred to for social assistance ("judicial aid +").

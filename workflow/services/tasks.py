@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import and_, exists, or_, select
 from sqlalchemy.orm import contains_eager, selectinload
 
+from ..definition import CASE
 from ..extensions import db
 from ..models import Case, Task, TeamMember, User, utcnow
 from ..permissions import DERIVED_ROLES
@@ -37,7 +38,9 @@ def inbox(user: User, scope: str = "mine", limit: int = 200) -> list[Task]:
     elif scope == "team":
         stmt = stmt.where(_on_team(user), ~_mine(user))
     elif scope == "overdue":
-        stmt = stmt.where(or_(_mine(user), _on_team(user)), Task.due_at < utcnow())
+        # A suspended case's clocks stand still: its tasks are not overdue.
+        stmt = stmt.where(or_(_mine(user), _on_team(user)), Task.due_at < utcnow(), Case.suspended_at.is_(None),
+                          Case.state.not_in(CASE.terminal))
     elif scope == "centre":
         if "supervisor" not in user.roles:
             return []

@@ -4,6 +4,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import logging
+import re
 import secrets
 
 from argon2 import PasswordHasher
@@ -15,6 +16,8 @@ from sqlalchemy import select
 from ..errors import Invalid, NotFound
 from ..extensions import db
 from ..models import AID_LEVELS, ROLES, Agency, ApiToken, User, UserRole, utcnow
+
+EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 
 log = logging.getLogger(__name__)
 # Verifying against this hash when the user does not exist keeps log-in timing uniform.
@@ -63,19 +66,28 @@ def _check_aid_level(roles: list[str], aid_level: str | None) -> str | None:
     return aid_level
 
 
+def _check_email(email: str | None) -> str | None:
+    email = (email or "").strip()
+    if email and not EMAIL.fullmatch(email):
+        message = _("Not an e-mail address.")
+        raise Invalid(message, {"email": [message]})
+    return email or None
+
+
 def create_user(*, username: str, password: str, full_name: str, sex: str, roles: list[str],
-                agency: Agency, aid_level: str | None = None) -> User:
+                agency: Agency, aid_level: str | None = None, email: str | None = None) -> User:
     unknown = sorted(set(roles) - set(ROLES))
     if unknown:
         raise Invalid(_("Unknown role(s): %(roles)s", roles=", ".join(unknown)), {"roles": unknown})
     if not roles:
         raise Invalid(_("A user needs at least one role."), {"roles": [_("required")]})
     aid_level = _check_aid_level(roles, aid_level)
+    email = _check_email(email)
     if len(password) < 10:
         raise Invalid(_("Passwords need at least 10 characters."), {"password": [_("too short")]})
     if db.session.scalar(select(User.id).where(User.username == username)):
         raise Invalid(_("This username is taken."), {"username": [_("taken")]})
-    user = User(username=username, full_name=full_name, sex=sex, agency=agency, aid_level=aid_level,
+    user = User(username=username, full_name=full_name, sex=sex, agency=agency, aid_level=aid_level, email=email,
                 password_hash=hash_password(password),
                 role_rows=[UserRole(role=r) for r in dict.fromkeys(roles)])
     db.session.add(user)
@@ -84,10 +96,11 @@ def create_user(*, username: str, password: str, full_name: str, sex: str, roles
 
 
 def update_user(user: User, *, full_name: str, sex: str, roles: list[str], agency: Agency, active: bool,
-                password: str | None = None, aid_level: str | None = None) -> User:
+                password: str | None = None, aid_level: str | None = None, email: str | None = None) -> User:
     if not roles:
         raise Invalid(_("A user needs at least one role."), {"roles": [_("required")]})
     user.aid_level = _check_aid_level(roles, aid_level)
+    user.email = _check_email(email)
     user.full_name, user.sex, user.agency = full_name, sex, agency
     current = {r.role: r for r in user.role_rows}
     for role in set(current) - set(roles):

@@ -1,12 +1,16 @@
 """Server-rendered pages: one blueprint per feature, plus app-wide headers, errors and helpers."""
 from __future__ import annotations
 
+import datetime as dt
+
 from flask import Flask, jsonify, render_template, request
+from flask_babel import format_timedelta
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 
 from .. import definition, labels
+from ..clocks import clock_of
 from ..permissions import can
 
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; object-src 'none'; "
@@ -18,7 +22,7 @@ def _security_headers(response):
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("X-Frame-Options", "DENY")
     response.headers.setdefault("Referrer-Policy", "no-referrer")
-    if request.path.startswith(("/cases", "/aid", "/inbox", "/api/")):
+    if request.path.startswith(("/cases", "/aid", "/inbox", "/notifications", "/api/")):
         response.headers.setdefault("Cache-Control", "no-store")  # case data never sits in caches
     return response
 
@@ -33,9 +37,9 @@ def _error_page(status: int, message: str):
 
 
 def init_app(app: Flask) -> None:
-    from . import admin, aid, auth, cases, inbox
+    from . import admin, aid, auth, cases, inbox, notifications
 
-    for module in (auth, inbox, cases, aid, admin):
+    for module in (auth, inbox, cases, aid, admin, notifications):
         app.register_blueprint(module.bp)
     app.after_request(_security_headers)
 
@@ -54,4 +58,9 @@ def init_app(app: Flask) -> None:
 
     @app.context_processor
     def template_helpers():
-        return {"can": can, "labels": labels, "definition": definition}
+        return {"can": can, "labels": labels, "definition": definition, "clock_of": clock_of}
+
+    @app.template_filter("duration")
+    def duration(seconds: int) -> str:
+        """A span for people: "3 days", "5 hours" (largest whole unit)."""
+        return format_timedelta(dt.timedelta(seconds=abs(seconds)), threshold=1)

@@ -1,22 +1,27 @@
 """Administration pages: agencies, users and settings. Administrators only; no case content."""
 from __future__ import annotations
 
+import datetime as dt
+
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, IntegerField, PasswordField, SelectField, StringField
-from wtforms.validators import DataRequired, Length, NumberRange, Optional
+from wtforms import BooleanField, DateField, IntegerField, PasswordField, SelectField, StringField
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from forms.base import MoneyField, MultiCheckboxField, yuan
 
-from .. import settings
+from .. import definition, settings
+from ..clocks import local_today
 from ..errors import WorkflowError
-from ..labels import AGENCY_KIND_LABELS, AID_LEVEL_LABELS, ROLE_LABELS
+from ..labels import AGENCY_KIND_LABELS, AID_LEVEL_LABELS, CALENDAR_KIND_LABELS, CLOCK_UNIT_LABELS, ROLE_LABELS
 from ..models import AGENCY_KINDS, AID_LEVELS, ROLES, utcnow
 from ..permissions import can
 from ..services import admin as admin_service
+from ..services import calendar as calendar_service
 from ..services import users as user_service
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -41,8 +46,16 @@ class UserForm(FlaskForm):
     aid_level = SelectField(_l("Aid approval level (aid approvers only)"),
                             choices=[("", "—"), *((k, AID_LEVEL_LABELS[k]) for k in AID_LEVELS)],
                             validators=[Optional()])
+    email = StringField(_l("E-mail (for deadline notifications)"), validators=[Optional(), Length(max=254)])
     active = BooleanField(_l("Active"), default=True)
     password = PasswordField(_l("Password (at least 10 characters)"), validators=[Optional(), Length(max=200)])
+
+
+class CalendarDayForm(FlaskForm):
+    day = DateField(_l("Day"), validators=[DataRequired()])
+    kind = SelectField(_l("Kind"), choices=list(CALENDAR_KIND_LABELS.items()), validators=[DataRequired()])
+    name = StringField(_l("Name (Chinese)"), validators=[DataRequired(), Length(max=60)])
+    name_en = StringField(_l("Name (English)"), validators=[Optional(), Length(max=60)])
 
 
 class WageForm(FlaskForm):
@@ -55,6 +68,28 @@ class SettingsForm(FlaskForm):
     visit_schedule_months = StringField(
         _l("Return visits, months after follow-up starts (comma-separated)"),
         validators=[DataRequired(), Length(max=100)])
+    escalation_due_soon_hours = IntegerField(
+        _l("Remind the assignee this many hours before a task is due"),
+        validators=[InputRequired(), NumberRange(min=1, max=24 * 30)])
+    escalation_supervisor_after_hours = IntegerField(
+        _l("Tell the supervisor this many hours after the assignee was told a task is overdue"),
+        validators=[InputRequired(), NumberRange(min=0, max=24 * 30)])
+
+
+def settings_form() -> SettingsForm:
+    """The settings form with one field per clock of the process definitions."""
+    clocks = {
+        key: IntegerField(_l("%(task)s (%(unit)s)", task=spec.title, unit=CLOCK_UNIT_LABELS[clock.unit]),
+                          validators=[InputRequired(), NumberRange(min=1, max=MAX_CLOCK[clock.unit])])
+        for key, (clock, spec) in definition.clock_settings().items()
+    }
+    form_class = type("ClockSettingsForm", (SettingsForm,), clocks)
+    form = form_class()
+    form.clock_keys = list(clocks)
+    return form
+
+
+MAX_CLOCK = {"hours": 24 * 60, "working_days": 250, "days": 3 * 365}
 
 
 @bp.before_request
@@ -130,12 +165,12 @@ def user(user_id: int | None = None):
                 saved = user_service.create_user(
                     username=form.username.data.strip(), password=form.password.data or "",
                     full_name=form.full_name.data.strip(), sex=form.sex.data, roles=form.roles.data,
-                    agency=agency, aid_level=form.aid_level.data or None)
+                    agency=agency, aid_level=form.aid_level.data or None, email=form.email.data)
             else:
                 saved = user_service.update_user(
                     existing, full_name=form.full_name.data.strip(), sex=form.sex.data, roles=form.roles.data,
                     agency=agency, active=form.active.data, password=form.password.data or None,
-                    aid_level=form.aid_level.data or None)
+                    aid_level=form.aid_level.data or None, email=form.email.data)
         except WorkflowError as exc:
             messages = _field_errors(form, exc)
         else:
@@ -149,24 +184,61 @@ def user(user_id: int | None = None):
 
 @bp.route("/settings", methods=["GET", "POST"])
 def settings_page():
-    form = SettingsForm()
+    form = settings_form()
+    numbers = ["escalation_due_soon_hours", "escalation_supervisor_after_hours", *form.clock_keys]
     messages: list[str] = []
     if request.method == "GET":
         form.visit_schedule_months.data = ", ".join(str(m) for m in settings.get("visit_schedule_months"))
+        for key in numbers:
+            form[key].data = settings.get(key)
     elif form.validate_on_submit():
         parts = [p.strip() for p in form.visit_schedule_months.data.replace("，", ",").split(",") if p.strip()]
         if not all(p.isdigit() for p in parts):
             form.visit_schedule_months.errors = [_("Use whole numbers separated by commas, e.g. 1, 3, 6.")]
         else:
             try:
-                admin_service.save_visit_schedule([int(p) for p in parts])
+                admin_service.save_settings([int(p) for p in parts], {key: form[key].data for key in numbers})
             except WorkflowError as exc:
                 messages = _field_errors(form, exc)
             else:
-                flash(_("Settings saved."), "success")
+                flash(_("Settings saved. New deadlines apply to tasks opened from now on."), "success")
                 return redirect(url_for("admin.settings_page"))
     status = 422 if request.method == "POST" else 200
     return render_template("admin/settings.html", form=form, messages=messages), status
+
+
+# --- holiday calendar -----------------------------------------------------------------------------
+
+@bp.route("/calendar", methods=["GET", "POST"])
+def calendar():
+    """Public holidays and make-up working days of one year; add or correct a day."""
+    form = CalendarDayForm()
+    year = request.args.get("year", type=int) or local_today().year
+    messages: list[str] = []
+    if form.validate_on_submit():
+        try:
+            saved = calendar_service.save_day(form.day.data, form.kind.data, form.name.data, form.name_en.data or "")
+        except WorkflowError as exc:
+            messages = _field_errors(form, exc)
+        else:
+            flash(_("%(day)s saved.", day=format_date(saved.day)), "success")
+            return redirect(url_for("admin.calendar", year=saved.day.year))
+    years = sorted({*calendar_service.years(), local_today().year, local_today().year + 1})
+    status = 422 if request.method == "POST" else 200
+    return render_template("admin/calendar.html", form=form, messages=messages, year=year, years=years,
+                           days=calendar_service.days_of(year), summary=calendar_service.summary(year),
+                           missing=calendar_service.missing_years()), status
+
+
+@bp.post("/calendar/<day>/delete")
+def calendar_delete(day: str):
+    try:
+        parsed = dt.date.fromisoformat(day)
+    except ValueError:
+        abort(404)
+    calendar_service.remove_day(parsed)
+    flash(_("%(day)s removed: it counts as an ordinary day again.", day=format_date(parsed)), "success")
+    return redirect(url_for("admin.calendar", year=parsed.year))
 
 
 # --- average wages (the judicial aid cap) --------------------------------------------------------

@@ -1,7 +1,6 @@
 """Aid application pages: the application with its money and actions, action POSTs, the diagram."""
 from __future__ import annotations
 
-import datetime as dt
 
 from flask import Blueprint, abort, g, render_template, url_for
 from flask_login import current_user, login_required
@@ -9,6 +8,7 @@ from flask_login import current_user, login_required
 from forms.base import yuan
 
 from .. import definition
+from ..clocks import local_today
 from ..errors import WorkflowError
 from ..models import AidApplication, utcnow
 from ..permissions import can
@@ -32,7 +32,7 @@ def _render(application: AidApplication, *, failed: dict | None = None, status: 
         "aid/show.html", application=application, case=application.case, actions=actions, forms=forms,
         failed=failed or {}, see=see, can_open_case=can(current_user, "view_case", application.case)[0],
         timeline=timeline(application.case, application.events, see),
-        state=definition.AID.by_state[application.state], now=utcnow(), today=dt.date.today(),
+        state=definition.AID.by_state[application.state], now=utcnow(), today=local_today(),
         choices=CHOICES, yuan=yuan,
     ), status
 

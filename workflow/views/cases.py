@@ -26,6 +26,7 @@ from forms.interview import ATTENDEE_ROLE_CHOICES
 from forms.psych import PLAN_CHOICES, RISK_CHOICES
 
 from .. import definition, engine
+from ..clocks import local_today
 from ..diagram import workflow_svg
 from ..errors import NotFound, StaleVersion, WorkflowError
 from ..extensions import db
@@ -111,7 +112,7 @@ def index():
                                            current_app.config.get("CASES_PER_PAGE", 50))
     except WorkflowError as exc:
         return _error_page(exc)
-    return render_template("cases/index.html", pagination=result, q=query, state=state, today=dt.date.today())
+    return render_template("cases/index.html", pagination=result, q=query, state=state, today=local_today())
 
 
 @bp.route("/cases/new", methods=["GET", "POST"])
@@ -266,7 +267,7 @@ def _render_case(case: Case, *, failed: dict | None = None, status: int = 200):
     return render_template(
         "cases/show.html", case=case, actions=actions, forms=forms, failed=failed or {}, see=see,
         others=others, timeline=timeline(case, case.events, see), state=definition.STATE_BY_NAME[case.state],
-        today=dt.date.today(), now=utcnow(), choices=CHOICES, yuan=yuan,
+        today=local_today(), now=utcnow(), choices=CHOICES, yuan=yuan,
     ), status
 
 

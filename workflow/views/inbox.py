@@ -9,6 +9,7 @@ from flask_login import current_user, login_required
 
 from ..models import utcnow
 from ..permissions import can
+from ..services import notifications as notification_service
 from ..services import tasks as task_service
 
 bp = Blueprint("inbox", __name__)
@@ -25,9 +26,12 @@ def _lang_url(code: str) -> str:
 
 
 def _nav_counts() -> dict[str, int]:
-    if not current_user.is_authenticated or not can(current_user, "view_tasks")[0]:
+    if not current_user.is_authenticated:
         return {}
-    return task_service.counts(current_user)
+    counts = {"unread": notification_service.unread_count(current_user)}
+    if can(current_user, "view_tasks")[0]:
+        counts.update(task_service.counts(current_user))
+    return counts
 
 
 @bp.app_template_filter("messages")

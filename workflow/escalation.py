@@ -1,0 +1,220 @@
+"""Escalation of task clocks: the periodic job behind `flask escalate` and the in-process runner.
+
+Each run, for the open tasks of live cases (not closed, withdrawn or suspended):
+1. due soon: the assignee is reminded (once the clock is half gone and the due time is at most
+   `escalation_due_soon_hours` away);
+2. overdue: the assignee is told;
+3. escalated: `escalation_supervisor_after_hours` after step 2, the supervisors are told (the
+   centre's supervisors; for an aid task, the aid department heads of the handling procuratorate).
+
+A step is claimed with a conditional UPDATE of the task's marker column, so concurrent runs (two
+gunicorn workers, cron plus a worker) never notify twice; the notifications' unique key (user,
+task, kind, due time) backs that up. Markers reset when the due time moves into the future again
+(resume, extension). Notices go only to staff accounts, never to a child's family: a suspect, or a
+guardian who is a suspect, cannot be notified because no contact of a case is ever a recipient.
+
+E-mails are sent after the notifications are committed, from the rows not yet e-mailed (an
+outbox): a failed send is retried on the next run, up to MAX_EMAIL_ATTEMPTS times.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from flask import current_app
+from flask_babel import format_datetime, force_locale
+from flask_babel import gettext as _
+from sqlalchemy import and_, select, update
+from sqlalchemy.orm import joinedload
+
+from . import definition, mail, settings
+from .extensions import db
+from .labels import NOTIFICATION_LABELS
+from .models import AidApplication, Case, Notification, Task, User, UserRole, utcnow
+from .permissions import DERIVED_ROLES
+
+log = logging.getLogger(__name__)
+
+MAX_EMAIL_ATTEMPTS = 5
+
+
+@dataclass
+class RunReport:
+    due_soon: int = 0
+    overdue: int = 0
+    escalated: int = 0
+    notifications: int = 0
+    emailed: int = 0
+    email_failures: int = 0
+
+    def __str__(self) -> str:
+        return (f"due soon {self.due_soon}, overdue {self.overdue}, escalated {self.escalated}; "
+                f"{self.notifications} notifications, {self.emailed} e-mailed, {self.email_failures} e-mail failures")
+
+
+def _active_with_role(agency_id: int, role: str, **filters) -> list[User]:
+    stmt = (select(User).join(UserRole).where(User.agency_id == agency_id, User.active.is_(True),
+                                              UserRole.role == role).filter_by(**filters).order_by(User.id))
+    return list(db.session.scalars(stmt))
+
+
+def assignees(task: Task) -> list[User]:
+    """The assignee, or everyone sharing an unassigned task (by role, in the task's agency)."""
+    if task.assignee is not None:
+        return [task.assignee] if task.assignee.active else []
+    if task.agency_id is None:
+        return []
+    return _active_with_role(task.agency_id, DERIVED_ROLES.get(task.role, task.role))
+
+
+def supervisors(task: Task) -> list[User]:
+    if task.aid_application is not None:
+        agency_id = task.aid_application.agency_id
+        return (_active_with_role(agency_id, "aid_approver", aid_level="department_head")
+                or _active_with_role(agency_id, "aid_approver"))
+    return _active_with_role(task.case.centre_id, "supervisor")
+
+
+def _half_gone(task: Task, now: dt.datetime) -> bool:
+    # Short clocks (24 hours) would otherwise be "due soon" the moment they open.
+    return now >= task.started_at + (task.due_at - task.started_at) / 2
+
+
+@dataclass(frozen=True)
+class Step:
+    kind: str
+    marker: object  # the Task column recording that the step was done
+    condition: Callable[[dt.datetime, dt.timedelta, dt.timedelta], object]
+    recipients: Callable[[Task], list[User]]
+    report_field: str
+
+
+STEPS = (
+    Step("due_soon", Task.due_soon_notified_at,
+         lambda now, soon, after: and_(Task.due_at > now, Task.due_at <= now + soon), assignees, "due_soon"),
+    Step("overdue", Task.overdue_notified_at, lambda now, soon, after: Task.due_at <= now, assignees, "overdue"),
+    Step("escalated", Task.escalated_at,
+         lambda now, soon, after: Task.overdue_notified_at <= now - after, supervisors, "escalated"),
+)
+
+
+def _live_tasks():
+    """Open tasks of cases whose clocks run: not closed or withdrawn, not suspended."""
+    return (select(Task.id).join(Task.case)
+            .where(Task.closed_at.is_(None), Case.state.not_in(definition.CASE.terminal),
+                   Case.suspended_at.is_(None)))
+
+
+def _claim(task_id: int, marker, now: dt.datetime) -> bool:
+    result = db.session.execute(update(Task).where(Task.id == task_id, marker.is_(None))
+                                .values({marker.key: now}).execution_options(synchronize_session=False))
+    return result.rowcount == 1
+
+
+def _notify(step: Step, task: Task, now: dt.datetime) -> int:
+    created = 0
+    for user in step.recipients(task):
+        exists = db.session.scalar(select(Notification.id).where(
+            Notification.user_id == user.id, Notification.task_id == task.id, Notification.kind == step.kind,
+            Notification.task_due_at == task.due_at))
+        if exists is None:
+            db.session.add(Notification(user_id=user.id, task_id=task.id, kind=step.kind,
+                                        task_due_at=task.due_at, created_at=now))
+            created += 1
+    return created
+
+
+def run(now: dt.datetime | None = None) -> RunReport:
+    """One escalation run at `now` (naive UTC; default the current time)."""
+    now = now or utcnow()
+    report = RunReport()
+    soon = dt.timedelta(hours=int(settings.get("escalation_due_soon_hours")))
+    after = dt.timedelta(hours=int(settings.get("escalation_supervisor_after_hours")))
+    try:
+        for step in STEPS:
+            candidate_ids = db.session.scalars(
+                _live_tasks().where(step.marker.is_(None), step.condition(now, soon, after)).order_by(Task.id)).all()
+            for task_id in candidate_ids:
+                task = db.session.get(Task, task_id, options=[joinedload(Task.case), joinedload(Task.assignee)])
+                if step.kind == "due_soon" and not _half_gone(task, now):
+                    continue
+                if not _claim(task_id, step.marker, now):
+                    continue  # another run took it
+                setattr(report, step.report_field, getattr(report, step.report_field) + 1)
+                report.notifications += _notify(step, task, now)
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        raise
+    report.emailed, report.email_failures = deliver_emails(now)
+    log.info("escalation at %s: %s", now.isoformat(timespec="seconds"), report)
+    return report
+
+
+# --- e-mail ---------------------------------------------------------------------------------------
+
+def subject_number(task: Task) -> str:
+    return task.aid_application.number if task.aid_application is not None else task.case.number
+
+
+def _email(notification: Notification):
+    """Only the case number, task and due time: the e-mail leaves our systems, so no child's name
+    and no case content."""
+    task = notification.task
+    with force_locale(current_app.config["BABEL_DEFAULT_LOCALE"]):
+        subject = f"[OneStop] {NOTIFICATION_LABELS[notification.kind]}: {subject_number(task)}"
+        path = (f"/aid/{task.aid_application_id}" if task.aid_application_id is not None
+                else f"/cases/{task.case_id}")
+        body = "\n".join([
+            _("Case or application: %(number)s", number=subject_number(task)),
+            _("Task: %(title)s", title=definition.task_title(task)),
+            _("Due: %(due)s", due=format_datetime(notification.task_due_at, "medium")),
+            "",
+            _("Open OneStop to see it: %(link)s", link=current_app.config["BASE_URL"] + path),
+        ])
+    return mail.message(notification.user.email, subject, body)
+
+
+def deliver_emails(now: dt.datetime) -> tuple[int, int]:
+    """Send the notifications not yet e-mailed to users with an address. Returns (sent, failed)."""
+    if not mail.configured():
+        return 0, 0
+    pending = db.session.scalars(
+        select(Notification).join(Notification.user)
+        .where(Notification.emailed_at.is_(None), Notification.email_attempts < MAX_EMAIL_ATTEMPTS,
+               User.email.is_not(None), User.email != "", User.active.is_(True))
+        .options(joinedload(Notification.task).joinedload(Task.case),
+                 joinedload(Notification.task).joinedload(Task.aid_application).joinedload(AidApplication.case))
+        .order_by(Notification.id)).unique().all()
+    if not pending:
+        return 0, 0
+    sent = failed = 0
+    try:
+        with mail.connection() as smtp:
+            for notification in pending:
+                claimed = db.session.execute(
+                    update(Notification).where(Notification.id == notification.id, Notification.emailed_at.is_(None),
+                                               Notification.email_attempts == notification.email_attempts)
+                    .values(email_attempts=Notification.email_attempts + 1)
+                    .execution_options(synchronize_session=False)).rowcount
+                if not claimed:
+                    db.session.rollback()
+                    continue
+                try:
+                    smtp.send_message(_email(notification))
+                except (OSError, ValueError) as exc:  # smtplib errors are OSErrors
+                    notification.email_error = str(exc)[:500]
+                    failed += 1
+                else:
+                    notification.emailed_at = now
+                    notification.email_error = None
+                    sent += 1
+                db.session.commit()
+    except OSError as exc:  # no connection at all: every pending row waits for the next run
+        db.session.rollback()
+        log.warning("SMTP %s:%s unreachable: %s", current_app.config["SMTP_HOST"], current_app.config["SMTP_PORT"],
+                    exc)
+        failed += len(pending) - sent - failed
+    return sent, failed
