@@ -360,10 +360,23 @@ def test_admin_pages(pages, users, make_case):
 
 
 def test_admin_settings(pages):
+    from workflow import definition, settings
+
     client = pages.as_("admin")
-    assert 'value="1, 3, 6"' in pages.html("admin", "/admin/settings")
-    assert client.post("/admin/settings", data={"visit_schedule_months": "1, x"}).status_code == 422
-    assert client.post("/admin/settings", data={"visit_schedule_months": "0"}).status_code == 422
-    assert client.post("/admin/settings", data={"visit_schedule_months": "6,2, 12"}).status_code == 302
-    from workflow import settings
+    html = pages.html("admin", "/admin/settings")
+    assert 'value="1, 3, 6"' in html
+    # every clock of both processes is a setting on the page
+    form = {"visit_schedule_months": "1, 3, 6", "escalation_due_soon_hours": "24",
+            "escalation_supervisor_after_hours": "24",
+            **{key: str(clock.amount) for key, (clock, _spec) in definition.clock_settings().items()}}
+    for key in definition.clock_settings():
+        assert f'name="{key}"' in html
+    assert client.post("/admin/settings", data={**form, "visit_schedule_months": "1, x"}).status_code == 422
+    assert client.post("/admin/settings", data={**form, "visit_schedule_months": "0"}).status_code == 422
+    refused = client.post("/admin/settings", data={**form, "clock_exam_start_hours": "0"})
+    assert refused.status_code == 422 and settings.get("clock_exam_start_hours") == 24
+    saved = client.post("/admin/settings", data={**form, "visit_schedule_months": "6,2, 12",
+                                                 "clock_exam_start_hours": "12", "aid_decision_days": "8"})
+    assert saved.status_code == 302
     assert settings.get("visit_schedule_months") == [2, 6, 12]
+    assert settings.get("clock_exam_start_hours") == 12 and settings.get("aid_decision_days") == 8

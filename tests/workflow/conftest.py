@@ -13,6 +13,7 @@ from collections.abc import Callable
 import pytest
 
 from workflow import definition, demo
+from workflow.clocks import local_today
 from workflow.errors import WorkflowError
 from workflow.extensions import db
 from workflow.models import Agency, Case, Event, Task, utcnow
@@ -105,6 +106,9 @@ DATA: dict[str, Callable] = {
     "reopen": _reason("儿童出现创伤后应激反应，重新启动回访。"),
     "suspend": _reason("儿童住院治疗，暂停办理。"),
     "resume": _reason("儿童已出院。"),
+    "extend_clock": lambda c, u: {"task_id": next(t.id for t in c.tasks if t.is_open),
+                                  "new_due": (local_today() + dt.timedelta(days=30)).isoformat(),
+                                  "reason": "鉴定机构排期已满，经主管同意延长。"},
 }
 
 
@@ -171,6 +175,7 @@ PREPARE: dict[str, tuple] = {
     "reopen": ("closed",),
     "suspend": ("registered",),
     "resume": ("registered", "suspend"),
+    "extend_clock": ("registered",),
 }
 
 

@@ -26,7 +26,7 @@ COVERED = {
     "has_been_interviewed", "no_pending_reinterview", "reinterview_requested", "reinterview_approved",
     "assessment_and_plan_recorded", "no_live_aid_application", "no_open_aid_application",
     "aid_applications_ended", "visits_settled", "referrals_settled", "has_open_referrals",
-    "has_open_visits", "not_suspended", "is_suspended",
+    "has_open_visits", "not_suspended", "is_suspended", "has_open_tasks",
 }
 
 
@@ -378,7 +378,7 @@ def test_a_suspended_case_blocks_every_trigger_but_resume_and_team_changes(kit, 
     assert case.suspended and case.state == "registered"
     before = kit.snapshot(case)
     blocked = [t for t in d.TRANSITIONS if not t.allowed_while_suspended]
-    assert {t.trigger for t in d.TRANSITIONS if t.allowed_while_suspended} == {"resume", "assign_member"}
+    assert {t.trigger for t in d.TRANSITIONS if t.allowed_while_suspended} == {"resume", "assign_member", "extend_clock"}
     problems = []
     for transition in blocked:
         user = None if transition.automatic else kit.actor(transition.roles[0], case)
@@ -442,3 +442,13 @@ def test_a_case_with_an_open_aid_application_cannot_be_withdrawn(kit):
     case = kit.make_case("registered")
     kit.fire("case_prosecutor", case, "flag_aid")
     assert_guard_fails(kit, "supervisor", case, "withdraw", d.no_open_aid_application)
+
+
+def test_extending_a_clock_needs_an_open_task(kit):
+    case = kit.make_case("registered")
+    for task in case.tasks:
+        task.closed_at = utcnow()
+    db.session.commit()
+    message = assert_guard_fails(kit, "supervisor", case, "extend_clock", d.has_open_tasks,
+                                 {"task_id": case.tasks[0].id, "new_due": "2099-01-01", "reason": "延期"})
+    assert message == str(_l("The case has no open task."))
