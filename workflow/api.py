@@ -19,6 +19,7 @@ from .errors import Invalid, NotFound, WorkflowError
 from .extensions import db
 from .services import aid as aid_service
 from .services import cases as case_service
+from .services import notifications as notification_service
 from .services import tasks as task_service
 from .services import users as user_service
 
@@ -278,6 +279,25 @@ def tasks():
     return jsonify(scope=scope, tasks=[serializers.task_json(t) for t in task_service.inbox(g.api_user, scope)])
 
 
+@bp.get("/notifications")
+def notifications():
+    unread_only = request.args.get("unread") in ("1", "true")
+    rows = notification_service.recent(g.api_user, unread_only=unread_only, limit=_int_arg("limit", 100, maximum=500))
+    return jsonify(unread=notification_service.unread_count(g.api_user),
+                   notifications=[serializers.notification_json(n) for n in rows])
+
+
+@bp.post("/notifications/<int:notification_id>/read")
+def read_notification(notification_id: int):
+    notification_service.mark_read(g.api_user, notification_id)
+    return jsonify(serializers.notification_json(notification_service.get_own(g.api_user, notification_id)))
+
+
+@bp.post("/notifications/read")
+def read_all_notifications():
+    return jsonify(marked=notification_service.mark_read(g.api_user))
+
+
 @bp.get("/openapi.json")
 def openapi():
     return jsonify(openapi_document())
@@ -366,8 +386,35 @@ def openapi_document() -> dict:
                                 "state": {"type": "string", "description": "state (of the case or the aid "
                                           "application) or trigger that opened the task"},
                                 "role": string, "title": string, "assignee": _ref("UserRef"),
-                                "opened_at": datetime_utc, "due_at": {"type": "string", "format": "date-time"},
-                                "closed_at": datetime_utc, "overdue": boolean}},
+                                "opened_at": datetime_utc,
+                                "started_at": {"type": "string", "format": "date-time",
+                                               "description": "when the clock started (its start event)"},
+                                "due_at": {"type": "string", "format": "date-time"},
+                                "closed_at": datetime_utc,
+                                "overdue": {"type": "boolean",
+                                            "description": "open, past due, and the case is not suspended"},
+                                "clock": {"type": "object", "properties": {
+                                    "state": {"type": "string", "enum": ["running", "overdue", "paused", "done"]},
+                                    "remaining_seconds": {"type": ["integer", "null"],
+                                                          "description": "negative when overdue; frozen while "
+                                                                         "paused; null once done"},
+                                    "paused_seconds": {"type": "integer",
+                                                       "description": "total time the case was suspended"},
+                                    "paused_since": datetime_utc, "extended_at": datetime_utc}}}},
+        "Notification": {"type": "object", "required": ["id", "kind", "task", "task_due_at", "created_at"],
+                         "properties": {"id": integer,
+                                        "kind": {"type": "string", "enum": ["due_soon", "overdue", "escalated"]},
+                                        "label": string,
+                                        "task": {"type": "object", "properties": {
+                                            "id": integer, "title": string, "case_id": integer,
+                                            "case_number": string,
+                                            "aid_application_id": {"type": ["integer", "null"]},
+                                            "closed": boolean}},
+                                        "task_due_at": datetime_utc, "created_at": datetime_utc,
+                                        "read_at": datetime_utc}},
+        "NotificationList": {"type": "object",
+                             "properties": {"unread": integer,
+                                            "notifications": {"type": "array", "items": _ref("Notification")}}},
         "TaskList": {"type": "object", "properties": {"scope": string,
                                                       "tasks": {"type": "array", "items": _ref("Task")}}},
         "CaseSummary": {"type": "object", "required": ["id", "number", "state", "version"],
@@ -523,6 +570,23 @@ def openapi_document() -> dict:
             "parameters": [{"name": "scope", "in": "query",
                             "schema": {"type": "string", "enum": list(task_service.SCOPES), "default": "mine"}}],
             "responses": {"200": _json(_ref("TaskList"), "Tasks"), **_errors(400, 401, 403)}}},
+        "/notifications": {"get": {
+            "operationId": "listNotifications", "summary": "My clock notifications, newest first",
+            "security": bearer,
+            "parameters": [{"name": "unread", "in": "query", "schema": {"type": "string", "enum": ["1", "0"]}},
+                           {"name": "limit", "in": "query",
+                            "schema": {"type": "integer", "minimum": 1, "maximum": 500, "default": 100}}],
+            "responses": {"200": _json(_ref("NotificationList"), "Notifications"), **_errors(400, 401)}}},
+        "/notifications/{notification_id}/read": {"post": {
+            "operationId": "readNotification", "summary": "Mark one of my notifications read",
+            "security": bearer,
+            "parameters": [{"name": "notification_id", "in": "path", "required": True, "schema": integer}],
+            "responses": {"200": _json(_ref("Notification"), "The notification"), **_errors(401, 404)}}},
+        "/notifications/read": {"post": {
+            "operationId": "readAllNotifications", "summary": "Mark all my notifications read",
+            "security": bearer,
+            "responses": {"200": _json({"type": "object", "properties": {"marked": integer}}, "How many"),
+                          **_errors(401)}}},
         "/openapi.json": {"get": {
             "operationId": "getOpenApi", "summary": "This document", "security": [],
             "responses": {"200": {"description": "OpenAPI 3.1 document",

@@ -11,7 +11,8 @@ import logging
 from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 
-from . import definition, engine
+from . import definition, engine, escalation
+from .clocks import local_today
 from .extensions import db
 from .models import AidApplication, Agency, AverageWage, Case, User, utcnow
 from .services import cases as case_service
@@ -282,7 +283,7 @@ def seed(password: str) -> bool:
     for name, kind in AGENCIES:
         agencies[name] = Agency(name=name, kind=kind, region="外省某县" if name.startswith("外省") else REGION)
         db.session.add(agencies[name])
-    db.session.add(AverageWage(year=utcnow().year, region=REGION, monthly_fen=DEMO_MONTHLY_WAGE_FEN))
+    db.session.add(AverageWage(year=local_today().year, region=REGION, monthly_fen=DEMO_MONTHLY_WAGE_FEN))
     db.session.commit()
     for username, full_name, sex, roles, agency in DEMO_USERS:
         create_user(username=username, password=password, full_name=full_name, sex=sex, roles=list(roles),
@@ -307,10 +308,28 @@ def seed(password: str) -> bool:
          contacts=[{"kind": "appropriate_adult", "name": "社区主任 何某", "relation": "合适成年人"}])
     suspended = make("joint_interview")
     fire(actors["supervisor"], suspended, "suspend", {"reason": "儿童住院治疗，暂停询问。"})
+    # Late work, so that inboxes, the overdue view and the bell have something to show: an exam
+    # not started two days after its 24-hour clock ran out, and an assessment due within hours.
+    _backdate(make("registered"), dt.timedelta(days=3))
+    _backdate(make("psych_intervention"), dt.timedelta(days=7), keep=dt.timedelta(hours=6))
     # Judicial aid applications in each state (a disbursed or rejected one moves its case on).
     for aid_state in (*AID_ORDER, "rejected"):
         case = make("aid_review")
         fire(actors["case_prosecutor"], case, "flag_aid", FLAG_DATA)
         drive_aid(case.aid_applications[-1], aid_state, actors)
+    # Escalation as if it had run since yesterday: the examiner was told, now the supervisors are.
+    escalation.run(utcnow() - dt.timedelta(hours=25))
+    escalation.run()
     log.info("demo data loaded")
     return True
+
+
+def _backdate(case: Case, by: dt.timedelta, keep: dt.timedelta | None = None) -> None:
+    """Move the open tasks' clocks back as if the case had waited `by` (due `keep` from now, if given)."""
+    now = utcnow()
+    for task in case.tasks:
+        if task.is_open:
+            task.opened_at -= by
+            task.started_at -= by
+            task.due_at = now + keep if keep is not None else task.due_at - by
+    db.session.commit()

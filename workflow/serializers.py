@@ -25,8 +25,9 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
 from forms.base import MoneyField
 
 from . import definition, engine
-from .labels import role_label
-from .models import AidApplication, Case, Contact, Task, User, utcnow
+from .clocks import clock_of
+from .labels import NOTIFICATION_LABELS, role_label
+from .models import AidApplication, Case, Contact, Notification, Task, User, utcnow
 from .permissions import can
 
 # Form fields that are plumbing, not data.
@@ -83,6 +84,7 @@ def _contact(contact: Contact) -> dict:
 
 
 def _task(task: Task, now: dt.datetime) -> dict:
+    clock = clock_of(task, now)
     return {
         "id": task.id,
         "case_id": task.case_id,
@@ -93,9 +95,28 @@ def _task(task: Task, now: dt.datetime) -> dict:
         "title": definition.task_title(task),
         "assignee": user_ref(task.assignee),
         "opened_at": utc(task.opened_at),
+        "started_at": utc(task.started_at),
         "due_at": utc(task.due_at),
         "closed_at": utc(task.closed_at),
-        "overdue": task.closed_at is None and task.due_at < now,
+        "overdue": clock.overdue,
+        "clock": {"state": clock.state, "remaining_seconds": clock.remaining_seconds,
+                  "paused_seconds": clock.paused_seconds, "paused_since": utc(clock.paused_since),
+                  "extended_at": utc(clock.extended_at)},
+    }
+
+
+def notification_json(notification: Notification) -> dict:
+    task = notification.task
+    return {
+        "id": notification.id,
+        "kind": notification.kind,
+        "label": str(NOTIFICATION_LABELS[notification.kind]),
+        "task": {"id": task.id, "title": definition.task_title(task), "case_id": task.case_id,
+                 "case_number": task.case.number, "aid_application_id": task.aid_application_id,
+                 "closed": task.closed_at is not None},
+        "task_due_at": utc(notification.task_due_at),
+        "created_at": utc(notification.created_at),
+        "read_at": utc(notification.read_at),
     }
 
 

@@ -1,5 +1,5 @@
-"""The task inbox: mine (assigned to me, or shared by my role in my agency), my team's, overdue,
-and all open tasks of a supervisor's centre."""
+"""The task inbox: mine (assigned to me, or shared by my role in my agency), my team's, overdue
+(for supervisors: their centre's), and all open tasks of a supervisor's centre."""
 from __future__ import annotations
 
 from sqlalchemy import and_, exists, or_, select
@@ -38,8 +38,12 @@ def inbox(user: User, scope: str = "mine", limit: int = 200) -> list[Task]:
     elif scope == "team":
         stmt = stmt.where(_on_team(user), ~_mine(user))
     elif scope == "overdue":
-        # A suspended case's clocks stand still: its tasks are not overdue.
-        stmt = stmt.where(or_(_mine(user), _on_team(user)), Task.due_at < utcnow(), Case.suspended_at.is_(None),
+        # Supervisors see their whole centre's late work (they are who it escalates to). A suspended
+        # case's clocks stand still: its tasks are not overdue.
+        mine = or_(_mine(user), _on_team(user))
+        if "supervisor" in user.roles:
+            mine = or_(mine, Case.centre_id == user.agency_id)
+        stmt = stmt.where(mine, Task.due_at < utcnow(), Case.suspended_at.is_(None),
                           Case.state.not_in(CASE.terminal))
     elif scope == "centre":
         if "supervisor" not in user.roles:
