@@ -7,8 +7,8 @@ Each run, for the open tasks of live cases (not closed, withdrawn or suspended):
 3. escalated: `escalation_supervisor_after_hours` after step 2, the supervisors are told (the
    centre's supervisors; for an aid task, the aid department heads of the handling procuratorate).
 
-A step is claimed with a conditional UPDATE of the task's marker column, so concurrent runs (two
-gunicorn workers, cron plus a worker) never notify twice; the notifications' unique key (user,
+A step is claimed with a conditional UPDATE ... RETURNING of the tasks' marker column, so concurrent
+runs (two gunicorn workers, cron plus a worker) never notify twice; the notifications' unique key (user,
 task, kind, due time) backs that up. Markers reset when the due time moves into the future again
 (resume, extension). Notices go only to staff accounts, never to a child's family: a suspect, or a
 guardian who is a suspect, cannot be notified because no contact of a case is ever a recipient.
@@ -54,27 +54,39 @@ class RunReport:
                 f"{self.notifications} notifications, {self.emailed} e-mailed, {self.email_failures} e-mail failures")
 
 
-def _active_with_role(agency_id: int, role: str, **filters) -> list[User]:
-    stmt = (select(User).join(UserRole).where(User.agency_id == agency_id, User.active.is_(True),
-                                              UserRole.role == role).filter_by(**filters).order_by(User.id))
-    return list(db.session.scalars(stmt))
+CHUNK = 500
 
 
-def assignees(task: Task) -> list[User]:
-    """The assignee, or everyone sharing an unassigned task (by role, in the task's agency)."""
-    if task.assignee is not None:
-        return [task.assignee] if task.assignee.active else []
-    if task.agency_id is None:
-        return []
-    return _active_with_role(task.agency_id, DERIVED_ROLES.get(task.role, task.role))
+class Recipients:
+    """The ids of who is told; shared tasks' and supervisors' looked up once per run."""
 
+    def __init__(self) -> None:
+        self._cache: dict[tuple, list[int]] = {}
 
-def supervisors(task: Task) -> list[User]:
-    if task.aid_application is not None:
-        agency_id = task.aid_application.agency_id
-        return (_active_with_role(agency_id, "aid_approver", aid_level="department_head")
-                or _active_with_role(agency_id, "aid_approver"))
-    return _active_with_role(task.case.centre_id, "supervisor")
+    def _with_role(self, agency_id: int, role: str, aid_level: str | None = None) -> list[int]:
+        key = (agency_id, role, aid_level)
+        if key not in self._cache:
+            stmt = (select(User.id).join(UserRole).where(User.agency_id == agency_id, User.active.is_(True),
+                                                      UserRole.role == role).order_by(User.id))
+            if aid_level is not None:
+                stmt = stmt.where(User.aid_level == aid_level)
+            self._cache[key] = list(db.session.scalars(stmt))
+        return self._cache[key]
+
+    def assignees(self, task: Task) -> list[int]:
+        """The assignee, or everyone sharing an unassigned task (by role, in the task's agency)."""
+        if task.assignee is not None:
+            return [task.assignee_id] if task.assignee.active else []
+        if task.agency_id is None:
+            return []
+        return self._with_role(task.agency_id, DERIVED_ROLES.get(task.role, task.role))
+
+    def supervisors(self, task: Task) -> list[int]:
+        if task.aid_application is not None:
+            agency_id = task.aid_application.agency_id
+            return (self._with_role(agency_id, "aid_approver", "department_head")
+                    or self._with_role(agency_id, "aid_approver"))
+        return self._with_role(task.case.centre_id, "supervisor")
 
 
 def _half_gone(task: Task, now: dt.datetime) -> bool:
@@ -87,16 +99,15 @@ class Step:
     kind: str
     marker: object  # the Task column recording that the step was done
     condition: Callable[[dt.datetime, dt.timedelta, dt.timedelta], object]
-    recipients: Callable[[Task], list[User]]
-    report_field: str
+    recipients: str  # the Recipients method
 
 
 STEPS = (
     Step("due_soon", Task.due_soon_notified_at,
-         lambda now, soon, after: and_(Task.due_at > now, Task.due_at <= now + soon), assignees, "due_soon"),
-    Step("overdue", Task.overdue_notified_at, lambda now, soon, after: Task.due_at <= now, assignees, "overdue"),
+         lambda now, soon, after: and_(Task.due_at > now, Task.due_at <= now + soon), "assignees"),
+    Step("overdue", Task.overdue_notified_at, lambda now, soon, after: Task.due_at <= now, "assignees"),
     Step("escalated", Task.escalated_at,
-         lambda now, soon, after: Task.overdue_notified_at <= now - after, supervisors, "escalated"),
+         lambda now, soon, after: Task.overdue_notified_at <= now - after, "supervisors"),
 )
 
 
@@ -107,23 +118,37 @@ def _live_tasks():
                    Case.suspended_at.is_(None)))
 
 
-def _claim(task_id: int, marker, now: dt.datetime) -> bool:
-    result = db.session.execute(update(Task).where(Task.id == task_id, marker.is_(None))
-                                .values({marker.key: now}).execution_options(synchronize_session=False))
-    return result.rowcount == 1
+def _claim(task_ids: list[int], marker, now: dt.datetime) -> set[int]:
+    """Mark the step done for these tasks; returns those no other run had taken."""
+    if not task_ids:
+        return set()
+    claimed = db.session.execute(update(Task).where(Task.id.in_(task_ids), marker.is_(None))
+                                 .values({marker.key: now}).returning(Task.id)
+                                 .execution_options(synchronize_session=False))
+    return set(claimed.scalars())
 
 
-def _notify(step: Step, task: Task, now: dt.datetime) -> int:
+def _step(step: Step, task_ids: list[int], now: dt.datetime, recipients: Recipients) -> tuple[int, int]:
+    """One step for a chunk of candidate tasks: (tasks notified, notifications created)."""
+    tasks = db.session.scalars(
+        select(Task).where(Task.id.in_(task_ids))
+        .options(joinedload(Task.case), joinedload(Task.assignee), joinedload(Task.aid_application))).unique().all()
+    if step.kind == "due_soon":
+        tasks = [t for t in tasks if _half_gone(t, now)]
+    claimed = _claim([t.id for t in tasks], step.marker, now)
+    existing = set(db.session.execute(
+        select(Notification.user_id, Notification.task_id, Notification.task_due_at)
+        .where(Notification.task_id.in_(claimed), Notification.kind == step.kind)).all()) if claimed else set()
     created = 0
-    for user in step.recipients(task):
-        exists = db.session.scalar(select(Notification.id).where(
-            Notification.user_id == user.id, Notification.task_id == task.id, Notification.kind == step.kind,
-            Notification.task_due_at == task.due_at))
-        if exists is None:
-            db.session.add(Notification(user_id=user.id, task_id=task.id, kind=step.kind,
-                                        task_due_at=task.due_at, created_at=now))
-            created += 1
-    return created
+    for task in tasks:
+        if task.id not in claimed:
+            continue  # another run took it
+        for user_id in getattr(recipients, step.recipients)(task):
+            if (user_id, task.id, task.due_at) not in existing:
+                db.session.add(Notification(user_id=user_id, task_id=task.id, kind=step.kind,
+                                            task_due_at=task.due_at, created_at=now))
+                created += 1
+    return len(claimed), created
 
 
 def run(now: dt.datetime | None = None) -> RunReport:
@@ -132,19 +157,16 @@ def run(now: dt.datetime | None = None) -> RunReport:
     report = RunReport()
     soon = dt.timedelta(hours=int(settings.get("escalation_due_soon_hours")))
     after = dt.timedelta(hours=int(settings.get("escalation_supervisor_after_hours")))
+    recipients = Recipients()
     try:
         for step in STEPS:
             candidate_ids = db.session.scalars(
                 _live_tasks().where(step.marker.is_(None), step.condition(now, soon, after)).order_by(Task.id)).all()
-            for task_id in candidate_ids:
-                task = db.session.get(Task, task_id, options=[joinedload(Task.case), joinedload(Task.assignee)])
-                if step.kind == "due_soon" and not _half_gone(task, now):
-                    continue
-                if not _claim(task_id, step.marker, now):
-                    continue  # another run took it
-                setattr(report, step.report_field, getattr(report, step.report_field) + 1)
-                report.notifications += _notify(step, task, now)
-        db.session.commit()
+            for start in range(0, len(candidate_ids), CHUNK):
+                notified, created = _step(step, candidate_ids[start:start + CHUNK], now, recipients)
+                setattr(report, step.kind, getattr(report, step.kind) + notified)
+                report.notifications += created
+                db.session.commit()  # a chunk at a time: short transactions
     except Exception:
         db.session.rollback()
         raise
