@@ -193,7 +193,7 @@ def approve_emergency(ctx: Context) -> None:
 def notify(ctx: Context) -> None:
     application = ctx.subject
     _not_in_future("notified_on", ctx.data["notified_on"], ctx.now)
-    if application.decided_at and ctx.data["notified_on"] < application.decided_at.date():
+    if application.decided_at and ctx.data["notified_on"] < local_today(application.decided_at):
         raise _invalid("notified_on", _l("The applicant cannot be notified before the decision."))
     application.notified_on, application.notified_by = ctx.data["notified_on"], ctx.data["notified_by"]
 

@@ -157,6 +157,23 @@ def _entered_at(subject: Subject, state: str, fallback: dt.datetime) -> dt.datet
     return entered or fallback
 
 
+def _paused_between(case: Case, start: dt.datetime, end: dt.datetime) -> dt.timedelta:
+    """How long the case was suspended between `start` and `end` (from its suspend/resume events)."""
+    events = db.session.execute(
+        select(Event.action, Event.created_at)
+        .where(Event.case_id == case.id, Event.aid_application_id.is_(None), Event.action.in_(("suspend", "resume")),
+               Event.created_at <= end)
+        .order_by(Event.id)).all()
+    paused, since = dt.timedelta(0), None
+    for action, at in events:
+        if action == "suspend":
+            since = at
+        elif since is not None:
+            paused += max(dt.timedelta(0), min(at, end) - max(since, start))
+            since = None
+    return paused
+
+
 def _due(clock: Clock, start: dt.datetime) -> dt.datetime:
     return due_at(clock, int(settings.get(clock.setting)), start)
 
@@ -166,14 +183,17 @@ def _open(subject: Subject, ctx: Context, specs: tuple[TaskSpec, ...], opened_in
         if spec.done is not None and spec.done(subject):
             continue
         member = subject.member(spec.role)
-        start = ctx.now
+        start, paused = ctx.now, dt.timedelta(0)
         if spec.clock.since and spec.clock.since != subject.state:
             start = _entered_at(subject, spec.clock.since, ctx.now)
+            # A clock that started in an earlier state was paused by suspensions since then.
+            paused = _paused_between(subject.case, start, ctx.now)
         db.session.add(Task(
             case=subject.case, aid_application=subject if isinstance(subject, AidApplication) else None,
             state=opened_in, role=spec.role, assignee_id=member.id if member else None,
             agency_id=None if member else subject.task_agency_id(spec.role),
-            opened_at=ctx.now, started_at=start, due_at=_due(spec.clock, start),
+            opened_at=ctx.now, started_at=start, due_at=_due(spec.clock, start) + paused,
+            paused_seconds=int(paused.total_seconds()),
         ))
 
 

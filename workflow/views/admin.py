@@ -214,6 +214,8 @@ def calendar():
     """Public holidays and make-up working days of one year; add or correct a day."""
     form = CalendarDayForm()
     year = request.args.get("year", type=int) or local_today().year
+    if not dt.MINYEAR <= year <= dt.MAXYEAR:
+        abort(404)  # no such year (dates of it cannot even be built)
     messages: list[str] = []
     if form.validate_on_submit():
         try:
