@@ -116,7 +116,7 @@ def escalate_command(at):
     from .escalation import run
 
     try:
-        now = dt.datetime.fromisoformat(at) if at else None
+        now = dt.datetime.fromisoformat(at) if at is not None else None
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="--at") from exc
     if now is not None and now.tzinfo is not None:

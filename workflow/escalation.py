@@ -4,7 +4,8 @@ Each run, for the open tasks of live cases (not closed, withdrawn or suspended):
 1. due soon: the assignee is reminded (once the clock is half gone and the due time is at most
    `escalation_due_soon_hours` away);
 2. overdue: the assignee is told;
-3. escalated: `escalation_supervisor_after_hours` after step 2, the supervisors are told (the
+3. escalated: `escalation_supervisor_after_hours` after step 2 (and at least as long after the due
+   time, so that time a suspended case stood still does not count), the supervisors are told (the
    centre's supervisors; for an aid task, the aid department heads of the handling procuratorate).
 
 A step is claimed with a conditional UPDATE ... RETURNING of the tasks' marker column, so concurrent
@@ -20,6 +21,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import smtplib
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -38,6 +40,8 @@ from .permissions import DERIVED_ROLES
 log = logging.getLogger(__name__)
 
 MAX_EMAIL_ATTEMPTS = 5
+# The connection broke: stop the batch without counting an attempt against the message.
+CONNECTION_LOST = (smtplib.SMTPServerDisconnected, ConnectionError, TimeoutError)
 
 
 @dataclass
@@ -90,8 +94,10 @@ class Recipients:
 
 
 def _half_gone(task: Task, now: dt.datetime) -> bool:
-    # Short clocks (24 hours) would otherwise be "due soon" the moment they open.
-    return now >= task.started_at + (task.due_at - task.started_at) / 2
+    # Short clocks (24 hours) would otherwise be "due soon" the moment they open. Time the case
+    # stood still (suspended: `paused_seconds`, also added to `due_at`) counts on neither side.
+    paused = dt.timedelta(seconds=task.paused_seconds or 0)
+    return now - task.started_at - paused >= (task.due_at - task.started_at - paused) / 2
 
 
 @dataclass(frozen=True)
@@ -106,8 +112,11 @@ STEPS = (
     Step("due_soon", Task.due_soon_notified_at,
          lambda now, soon, after: and_(Task.due_at > now, Task.due_at <= now + soon), "assignees"),
     Step("overdue", Task.overdue_notified_at, lambda now, soon, after: Task.due_at <= now, "assignees"),
+    # `after` hours after the overdue notice and, in running time, after the due time (which resuming
+    # a suspended case moved on by the paused span): the time a case stood still does not count.
     Step("escalated", Task.escalated_at,
-         lambda now, soon, after: Task.overdue_notified_at <= now - after, "supervisors"),
+         lambda now, soon, after: and_(Task.overdue_notified_at <= now - after, Task.due_at <= now - after),
+         "supervisors"),
 )
 
 
@@ -200,12 +209,15 @@ def _email(notification: Notification):
 
 
 def deliver_emails(now: dt.datetime) -> tuple[int, int]:
-    """Send the notifications not yet e-mailed to users with an address. Returns (sent, failed)."""
+    """Send the notifications not yet e-mailed to users with an address. Returns (sent, failed).
+
+    Notices already read in the app, or whose task is done, are no longer worth an e-mail."""
     if not mail.configured():
         return 0, 0
     pending = db.session.scalars(
-        select(Notification).join(Notification.user)
+        select(Notification).join(Notification.user).join(Notification.task)
         .where(Notification.emailed_at.is_(None), Notification.email_attempts < MAX_EMAIL_ATTEMPTS,
+               Notification.read_at.is_(None), Task.closed_at.is_(None),
                User.email.is_not(None), User.email != "", User.active.is_(True))
         .options(joinedload(Notification.task).joinedload(Task.case),
                  joinedload(Notification.task).joinedload(Task.aid_application).joinedload(AidApplication.case))
@@ -226,7 +238,10 @@ def deliver_emails(now: dt.datetime) -> tuple[int, int]:
                     continue
                 try:
                     smtp.send_message(_email(notification))
-                except (OSError, ValueError) as exc:  # smtplib errors are OSErrors
+                except CONNECTION_LOST:
+                    db.session.rollback()  # not this message's fault: the attempt does not count
+                    raise
+                except (OSError, ValueError) as exc:  # refused by the server (smtplib errors are OSErrors)
                     notification.email_error = str(exc)[:500]
                     failed += 1
                 else:
@@ -234,9 +249,9 @@ def deliver_emails(now: dt.datetime) -> tuple[int, int]:
                     notification.email_error = None
                     sent += 1
                 db.session.commit()
-    except OSError as exc:  # no connection at all: every pending row waits for the next run
+    except OSError as exc:  # no connection, or it broke: the rest wait for the next run
         db.session.rollback()
-        log.warning("SMTP %s:%s unreachable: %s", current_app.config["SMTP_HOST"], current_app.config["SMTP_PORT"],
+        log.warning("SMTP %s:%s unreachable or disconnected: %s", current_app.config["SMTP_HOST"], current_app.config["SMTP_PORT"],
                     exc)
         failed += len(pending) - sent - failed
     return sent, failed

@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 
 from workflow import definition
-from workflow.demo import drive, new_case
+from workflow.demo import new_case
 
 REFERRAL = {
     "referral_source": "police", "child_name": "王乐乐", "child_sex": "M", "child_birth_date": "2015-03-01",
