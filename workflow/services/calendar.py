@@ -76,11 +76,10 @@ class YearSummary:
 
 
 def summary(year: int) -> YearSummary:
-    rows = db.session.execute(select(CalendarDay.kind, func.count(), func.max(CalendarDay.provisional))
-                              .where(*_in_year(year)).group_by(CalendarDay.kind)).all()
-    counts = {kind: count for kind, count, _ in rows}
-    return YearSummary(year, counts.get("holiday", 0), counts.get("workday", 0),
-                       any(bool(provisional) for _, _, provisional in rows))
+    rows = db.session.execute(select(CalendarDay.kind, CalendarDay.provisional, func.count())
+                              .where(*_in_year(year)).group_by(CalendarDay.kind, CalendarDay.provisional)).all()
+    counts = {kind: sum(n for k, _, n in rows if k == kind) for kind in ("holiday", "workday")}
+    return YearSummary(year, counts["holiday"], counts["workday"], any(provisional for _, provisional, _ in rows))
 
 
 def missing_years() -> list[int]:
