@@ -93,8 +93,8 @@ def calendar_load_command(path, replace):
 
     try:
         loaded = calendar.load_file(path or calendar.HOLIDAY_FILE, replace=replace)
-    except (ValueError, KeyError) as exc:
-        raise click.ClickException(f"bad holiday file: {exc}") from exc
+    except (ValueError, KeyError, TypeError) as exc:
+        raise click.ClickException(f"bad holiday file: {exc!r}") from exc
     for year, count in loaded.items():
         click.echo(f"loaded {year}: {count} days")
     click.echo(f"calendar years: {', '.join(map(str, calendar.years())) or 'none'}")

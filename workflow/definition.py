@@ -373,8 +373,9 @@ TRANSITIONS: tuple[Transition, ...] = (
                guards=(not_suspended,), apply=stages.suspend),
     Transition("resume", _l("Resume"), OPEN, None, ("supervisor",), form=ReasonForm,
                guards=(is_suspended,), apply=stages.resume, allowed_while_suspended=True),
+    # Not while suspended: the clocks stand still then, and resuming would move the chosen day on.
     Transition("extend_clock", _l("Extend a deadline"), OPEN, None, ("supervisor",), form=ExtendClockForm,
-               guards=(has_open_tasks,), apply=stages.extend_clock, allowed_while_suspended=True),
+               guards=(has_open_tasks,), apply=stages.extend_clock),
 )
 # Who may read which compartment of a case (by their role on the case team).
 COMPARTMENTS: dict[str, tuple[str, ...]] = {

@@ -120,38 +120,44 @@ STEPS = (
 )
 
 
-def _live_tasks():
+def _live():
     """Open tasks of cases whose clocks run: not closed or withdrawn, not suspended."""
-    return (select(Task.id).join(Task.case)
-            .where(Task.closed_at.is_(None), Case.state.not_in(definition.CASE.terminal),
-                   Case.suspended_at.is_(None)))
+    live_cases = select(Case.id).where(Case.state.not_in(definition.CASE.terminal), Case.suspended_at.is_(None))
+    return and_(Task.closed_at.is_(None), Task.case_id.in_(live_cases))
 
 
-def _claim(task_ids: list[int], marker, now: dt.datetime) -> set[int]:
-    """Mark the step done for these tasks; returns those no other run had taken."""
+def _claim(step: Step, task_ids: list[int], now: dt.datetime, condition) -> set[int]:
+    """Mark the step done for these tasks; returns those no other run had taken. The step's
+    condition is checked again here: a task extended, closed or suspended since it was selected
+    is left alone (PostgreSQL re-evaluates it after waiting for a concurrent writer's row lock)."""
     if not task_ids:
         return set()
-    claimed = db.session.execute(update(Task).where(Task.id.in_(task_ids), marker.is_(None))
-                                 .values({marker.key: now}).returning(Task.id)
+    claimed = db.session.execute(update(Task).where(Task.id.in_(task_ids), step.marker.is_(None), _live(), condition)
+                                 .values({step.marker.key: now}).returning(Task.id)
                                  .execution_options(synchronize_session=False))
     return set(claimed.scalars())
 
 
-def _step(step: Step, task_ids: list[int], now: dt.datetime, recipients: Recipients) -> tuple[int, int]:
+def _load(task_ids) -> list[Task]:
+    """The tasks as the database has them now (also when this session read them earlier)."""
+    return db.session.scalars(
+        select(Task).where(Task.id.in_(task_ids)).order_by(Task.id)
+        .options(joinedload(Task.case), joinedload(Task.assignee), joinedload(Task.aid_application))
+        .execution_options(populate_existing=True)).unique().all()
+
+
+def _step(step: Step, task_ids: list[int], now: dt.datetime, condition,
+          recipients: Recipients) -> tuple[int, int]:
     """One step for a chunk of candidate tasks: (tasks notified, notifications created)."""
-    tasks = db.session.scalars(
-        select(Task).where(Task.id.in_(task_ids))
-        .options(joinedload(Task.case), joinedload(Task.assignee), joinedload(Task.aid_application))).unique().all()
     if step.kind == "due_soon":
-        tasks = [t for t in tasks if _half_gone(t, now)]
-    claimed = _claim([t.id for t in tasks], step.marker, now)
+        task_ids = [t.id for t in _load(task_ids) if _half_gone(t, now)]
+    claimed = _claim(step, task_ids, now, condition)
+    tasks = _load(claimed)
     existing = set(db.session.execute(
         select(Notification.user_id, Notification.task_id, Notification.task_due_at)
         .where(Notification.task_id.in_(claimed), Notification.kind == step.kind)).all()) if claimed else set()
     created = 0
     for task in tasks:
-        if task.id not in claimed:
-            continue  # another run took it
         for user_id in getattr(recipients, step.recipients)(task):
             if (user_id, task.id, task.due_at) not in existing:
                 db.session.add(Notification(user_id=user_id, task_id=task.id, kind=step.kind,
@@ -169,10 +175,11 @@ def run(now: dt.datetime | None = None) -> RunReport:
     recipients = Recipients()
     try:
         for step in STEPS:
+            condition = step.condition(now, soon, after)
             candidate_ids = db.session.scalars(
-                _live_tasks().where(step.marker.is_(None), step.condition(now, soon, after)).order_by(Task.id)).all()
+                select(Task.id).where(_live(), step.marker.is_(None), condition).order_by(Task.id)).all()
             for start in range(0, len(candidate_ids), CHUNK):
-                notified, created = _step(step, candidate_ids[start:start + CHUNK], now, recipients)
+                notified, created = _step(step, candidate_ids[start:start + CHUNK], now, condition, recipients)
                 setattr(report, step.kind, getattr(report, step.kind) + notified)
                 report.notifications += created
                 db.session.commit()  # a chunk at a time: short transactions
@@ -217,7 +224,7 @@ def deliver_emails(now: dt.datetime) -> tuple[int, int]:
     pending = db.session.scalars(
         select(Notification).join(Notification.user).join(Notification.task)
         .where(Notification.emailed_at.is_(None), Notification.email_attempts < MAX_EMAIL_ATTEMPTS,
-               Notification.read_at.is_(None), Task.closed_at.is_(None),
+               Notification.read_at.is_(None), _live(),
                User.email.is_not(None), User.email != "", User.active.is_(True))
         .options(joinedload(Notification.task).joinedload(Task.case),
                  joinedload(Notification.task).joinedload(Task.aid_application).joinedload(AidApplication.case))

@@ -877,7 +877,9 @@ def _events_are_append_only(mapper, connection, target) -> None:  # noqa: ARG001
 
 def next_number(prefix: str, model: type[Case] | type[Incident] | type[AidApplication]) -> str:
     """Human case/incident numbers like C2026-0007, unique per year (backed by a unique column)."""
-    year = utcnow().year
+    from .clocks import local_today  # (clocks imports the models)
+
+    year = local_today().year  # the centre's year, also in the first hours of 1 January
     stem = f"{prefix}{year}-"
     last = db.session.scalar(
         select(func.max(model.number)).where(model.number.like(stem + "%"))

@@ -31,7 +31,7 @@ def _loop(app: Flask, stop: threading.Event) -> None:
 def init_app(app: Flask) -> None:
     if app.config["ESCALATION_RUNNER"] != "inprocess" or app.testing:
         return
-    app.extensions["escalation_stop"] = stop = threading.Event()
+    stop = threading.Event()  # never set while serving: the daemon thread ends with the process
 
     @app.before_request
     def _start_runner() -> None:

@@ -6,12 +6,13 @@ Context-dependent validation (a suspect named as an interview attendee, an unkno
 """
 from __future__ import annotations
 
+import datetime as dt
 from typing import TYPE_CHECKING
 
 from flask_babel import lazy_gettext as _l
 
 from . import settings
-from .clocks import add_months, end_of_day
+from .clocks import add_months, end_of_day, local_today
 from .errors import Invalid
 from .extensions import db
 from .models import (
@@ -331,6 +332,9 @@ def resume(ctx: Context) -> None:
     case.suspend_reason = None
 
 
+MAX_EXTENSION = dt.timedelta(days=366)
+
+
 def extend_clock(ctx: Context) -> None:
     """A supervisor gives one open task (the case's or its aid application's) a later due day."""
     task = next((t for t in ctx.case.tasks if t.id == ctx.data["task_id"] and t.is_open), None)
@@ -340,6 +344,10 @@ def extend_clock(ctx: Context) -> None:
     if due <= max(task.due_at, ctx.now):
         message = _l("The new due day must be later than the current due time and in the future.")
         raise Invalid(message, {"new_due": [str(message)]})
+    if ctx.data["new_due"] > local_today(ctx.now) + MAX_EXTENSION:
+        message = _l("A deadline can be extended by at most a year.")
+        raise Invalid(message, {"new_due": [str(message)]})
+    ctx.data["previous_due"] = task.due_at.isoformat()  # for the history
     task.move_due(due, ctx.now)
     task.extended_at = ctx.now
 

@@ -347,13 +347,15 @@ work = [2028-01-22, 2028-02-12]
 def test_loading_another_file(app, tmp_path):
     path = tmp_path / "holidays.toml"
     path.write_text(HOLIDAY_2028, encoding="utf-8")
-    rows = calendar.read_file(path)
+    [(year, rows)] = calendar.read_file(path).items()
+    # the make-up Sunday in December 2027 belongs to the 2028 arrangement
+    assert year == 2028
     assert [(r.day, r.kind) for r in rows][:4] == [
         (D(2027, 12, 26), "workday"), (D(2028, 1, 1), "holiday"), (D(2028, 1, 2), "holiday"),
         (D(2028, 1, 3), "holiday")]
-    # 2027 is in the database already: its make-up Sunday of the file is not loaded without --replace
-    assert calendar.load_file(path) == {2028: 3 + 7 + 2}
-    assert db.session.get(CalendarDay, D(2027, 12, 26)) is None
+    assert calendar.load_file(path) == {2028: 3 + 7 + 3}
+    assert db.session.get(CalendarDay, D(2027, 12, 26)).kind == "workday"
+    assert add(D(2027, 12, 24), 1) == D(2027, 12, 26)
     assert db.session.get(CalendarDay, D(2028, 1, 26)).name_en == ""
     assert calendar.years() == [2026, 2027, 2028]
     assert add(D(2027, 12, 31), 1) == D(2028, 1, 4)
@@ -409,12 +411,12 @@ def test_cli_calendar_load_replace_and_file(runner, tmp_path):
     path.write_text(HOLIDAY_2028, encoding="utf-8")
     result = runner.invoke(args=["calendar-load", "--file", str(path)])
     assert result.exit_code == 0, result.output
-    assert "loaded 2028: 12 days" in result.output
+    assert "loaded 2028: 13 days" in result.output
     assert "calendar years: 2026, 2027, 2028" in result.output
     result = runner.invoke(args=["calendar-load", "--file", str(path), "--replace"])
-    assert "loaded 2027: 1 days" in result.output and "loaded 2028: 12 days" in result.output
-    # --replace with a file that has one day of 2027 replaces the whole of 2027
-    assert calendar.summary(2027) == calendar.YearSummary(2027, 0, 1, False)
+    # --replace reloads the file's years only: 2027 keeps its holidays and gains the make-up Sunday
+    assert "loaded 2027" not in result.output and "loaded 2028: 13 days" in result.output
+    assert calendar.summary(2027) == calendar.YearSummary(2027, HOLIDAYS_2027, 1, True)
 
 
 def test_cli_calendar_load_reports_a_bad_file(runner, tmp_path):
@@ -532,3 +534,35 @@ def test_only_administrators_see_or_change_the_calendar(app, pages):
     assert db.session.get(CalendarDay, D(2026, 10, 10)).kind == "workday"
     assert fresh_calendar(app).add_working_days(D(2026, 10, 9), 1) == D(2026, 10, 10)
 
+
+
+PUBLISHED_2027 = """
+[[holiday]]
+name = "国庆节"
+off = [2027-10-01, 2027-10-07]
+work = [2027-09-26, 2027-10-09]
+"""
+
+
+def test_a_published_arrangement_replaces_the_provisional_year_on_a_normal_load(app, tmp_path):
+    assert calendar.summary(2027).provisional
+    path = tmp_path / "holidays.toml"
+    path.write_text(PUBLISHED_2027, encoding="utf-8")
+    assert calendar.load_file(path) == {2027: 7 + 2}  # no --replace needed
+    assert calendar.summary(2027) == calendar.YearSummary(2027, 7, 2, False)
+    assert add(D(2027, 9, 30), 1) == D(2027, 10, 8)
+    assert add(D(2027, 10, 8), 1) == D(2027, 10, 9)  # the published make-up Saturday
+    # a final year is left alone from then on
+    assert calendar.load_file(path) == {}
+
+
+def test_a_lone_make_up_day_does_not_make_a_year_count_as_loaded(app):
+    calendar.save_day(D(2029, 12, 30), "workday", "元旦调休")
+    assert 2029 not in calendar.years()
+
+
+def test_quoted_dates_in_the_file_are_a_clear_error(runner, tmp_path):
+    path = tmp_path / "quoted.toml"
+    path.write_text('[[holiday]]\nname = "元旦"\noff = ["2028-01-01", "2028-01-03"]\n', encoding="utf-8")
+    result = runner.invoke(args=["calendar-load", "--file", str(path)])
+    assert result.exit_code != 0 and "is not a TOML date" in result.output

@@ -200,7 +200,7 @@ def test_supervisor_extends_a_task_to_the_end_of_a_local_day(kit, users, clock):
     event = kit.events(case)[-1]
     assert (event.action, event.actor_id, event.reason, event.from_state, event.to_state, event.created_at) == (
         "extend_clock", users["supervisor"].id, REASON, "registered", None, N0 + HOUR)
-    assert event.changes == {"task_id": task.id, "new_due": "2026-10-20"}
+    assert event.changes == {"task_id": task.id, "new_due": "2026-10-20", "previous_due": (N0 + 24 * HOUR).isoformat()}
     view = clock_of(task)
     assert view.extended_at == N0 + HOUR and view.state == "running"
     assert view.remaining_seconds == int((dt.datetime(2026, 10, 20, 15, 59, 59) - (N0 + HOUR)).total_seconds())
@@ -263,19 +263,22 @@ def test_only_the_centres_supervisor_extends(kit, users, clock):
     assert task.due_at == N0 + 24 * HOUR and task.extended_at is None
 
 
-def test_an_extension_while_suspended(kit, clock):
+def test_no_extension_while_suspended(kit, clock):
+    # The clocks stand still while suspended, and resuming would move a chosen day on by the pause.
     case, task = registered_case(kit)
-    clock.move_to(N0 + 2 * HOUR)
     kit.fire("supervisor", case, "suspend")
-    clock.move_to(N0 + 5 * DAY)
+    error = kit.refused("supervisor", case, "extend_clock", extend(task.id, "2026-10-30"))
+    assert (error.status, error.code) == (409, "suspended")
+    kit.fire("supervisor", case, "resume", {"reason": "恢复"})
     kit.fire("supervisor", case, "extend_clock", extend(task.id, "2026-10-30"))
-    db.session.expire_all()
-    assert case.suspended and task.due_at == dt.datetime(2026, 10, 30, 15, 59, 59)
-    assert task.extended_at == N0 + 5 * DAY
-    view = clock_of(task)
-    assert view.state == "paused" and view.extended_at == N0 + 5 * DAY
-    assert view.remaining_seconds == int((task.due_at - (N0 + 2 * HOUR)).total_seconds())
-    assert kit.events(case)[-1].action == "extend_clock"
+    assert task.due_at == dt.datetime(2026, 10, 30, 15, 59, 59)
+
+
+def test_an_extension_is_at_most_a_year(kit, clock):
+    case, task = registered_case(kit)
+    error = kit.refused("supervisor", case, "extend_clock", extend(task.id, "2027-10-14"))
+    assert (error.status, set(error.fields)) == (422, {"new_due"})
+    kit.fire("supervisor", case, "extend_clock", extend(task.id, "2027-10-12"))
 
 
 def test_a_supervisor_extends_an_aid_application_task_through_the_case(kit, clock):
@@ -389,3 +392,9 @@ def test_extending_on_the_case_page(kit, pages, clock):
               {"task_id": str(task.id), "new_due": "2026-11-30", "reason": REASON}, status=403)
     db.session.expire_all()
     assert task.due_at == dt.datetime(2026, 10, 30, 15, 59, 59)
+    # the history names the task and shows the previous due time in the centre's zone
+    html = pages.html("supervisor", f"/cases/{case.id}?lang=en")
+    entry = html[html.index('data-event="extend_clock"'):]
+    entry = entry[:entry.index("</li>")]
+    assert "Start the forensic exam" in entry and "Previous due time" in entry
+    assert "10/13/26, 10:00\u202fAM" in entry  # due 02:00 UTC = 10:00 in Beijing

@@ -429,3 +429,24 @@ def test_no_contact_of_a_case_is_ever_a_recipient(kit, users, addresses, smtp):
     assert {to for m in smtp.received for to in m.rcpt_tos} == {addresses[name] for names in expected.values()
                                                                 for name in names}
     assert db.session.scalar(db.select(db.func.count()).select_from(Notification)) == len(smtp.received)
+
+
+def test_a_task_extended_between_selection_and_claim_is_not_claimed(kit, clock):
+    """The claim re-checks the step's condition: a run that selected a task as overdue just before a
+    supervisor extended it leaves it alone, so the new due time gets its own overdue notice."""
+    case, task = registered_task(kit)
+    now = task.due_at + HOUR
+    clock.move_to(now)
+    [overdue] = [s for s in escalation.STEPS if s.kind == "overdue"]
+    condition = overdue.condition(now, soon(), after())
+    selected = db.session.scalars(db.select(Task.id).where(escalation._live(), overdue.marker.is_(None),
+                                                          condition)).all()
+    assert selected == [task.id]
+    kit.fire("supervisor", case, "extend_clock",
+             {"task_id": task.id, "new_due": "2026-10-20", "reason": "鉴定排期"})
+    assert escalation._claim(overdue, selected, now, condition) == set()
+    db.session.rollback()
+    assert notices() == []
+    # closed in between: not claimed either
+    kit.fire("examiner", case, "start_exam")
+    assert escalation._claim(overdue, selected, now, overdue.condition(now + 30 * DAY, soon(), after())) == set()

@@ -378,7 +378,7 @@ def test_a_suspended_case_blocks_every_trigger_but_resume_and_team_changes(kit, 
     assert case.suspended and case.state == "registered"
     before = kit.snapshot(case)
     blocked = [t for t in d.TRANSITIONS if not t.allowed_while_suspended]
-    assert {t.trigger for t in d.TRANSITIONS if t.allowed_while_suspended} == {"resume", "assign_member", "extend_clock"}
+    assert {t.trigger for t in d.TRANSITIONS if t.allowed_while_suspended} == {"resume", "assign_member"}
     problems = []
     for transition in blocked:
         user = None if transition.automatic else kit.actor(transition.roles[0], case)

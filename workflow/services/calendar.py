@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import delete, func, select
+from sqlalchemy import and_, delete, func, or_, select
 
 from ..clocks import forget_calendar, local_today
 from ..errors import Invalid
@@ -17,40 +17,53 @@ from ..models import CalendarDay
 HOLIDAY_FILE = Path(__file__).resolve().parent.parent / "data" / "holidays_cn.toml"
 
 
-def read_file(path: Path = HOLIDAY_FILE) -> list[CalendarDay]:
-    """The days of a holiday file (see the comment at the top of workflow/data/holidays_cn.toml)."""
+def _date(value, what: str) -> dt.date:
+    if not isinstance(value, dt.date) or isinstance(value, dt.datetime):
+        raise ValueError(f"{what}: {value!r} is not a TOML date (write 2026-10-01, unquoted)")
+    return value
+
+
+def read_file(path: Path = HOLIDAY_FILE) -> dict[int, list[CalendarDay]]:
+    """The days of a holiday file (see the comment at the top of workflow/data/holidays_cn.toml), by
+    the year of the arrangement they belong to: a make-up working day may fall in December of the
+    year before."""
     with open(path, "rb") as handle:
         data = tomllib.load(handle)
-    days: dict[dt.date, CalendarDay] = {}
+    by_year: dict[int, dict[dt.date, CalendarDay]] = {}
     for entry in data.get("holiday", []):
-        first, last = entry["off"]
+        name = entry["name"]
+        first, last = (_date(d, f"{path}: {name} off") for d in entry["off"])
         if last < first:
-            raise ValueError(f"{path}: {entry['name']} {first.year} ends before it starts")
-        names = {"name": entry["name"], "name_en": entry.get("name_en", ""),
+            raise ValueError(f"{path}: {name} {first.year} ends before it starts")
+        days = by_year.setdefault(int(entry.get("year", first.year)), {})
+        names = {"name": name, "name_en": entry.get("name_en", ""),
                  "provisional": bool(entry.get("provisional", False))}
         day = first
         while day <= last:
             days[day] = CalendarDay(day=day, kind="holiday", **names)
             day += dt.timedelta(days=1)
-        for day in entry.get("work", []):
+        for value in entry.get("work", []):
+            day = _date(value, f"{path}: {name} work")
             if day.weekday() < 5:
                 raise ValueError(f"{path}: make-up working day {day} is not on a weekend")
             days[day] = CalendarDay(day=day, kind="workday", **names)
-    return sorted(days.values(), key=lambda d: d.day)
+    return {year: sorted(days.values(), key=lambda d: d.day) for year, days in sorted(by_year.items())}
 
 
 def load_file(path: Path = HOLIDAY_FILE, replace: bool = False) -> dict[int, int]:
-    """Insert the file's years that the database does not have yet (all of them with `replace`,
-    which discards corrections made on the admin page). Returns {year: days loaded}."""
-    by_year: dict[int, list[CalendarDay]] = {}
-    for row in read_file(path):
-        by_year.setdefault(row.day.year, []).append(row)
-    present = set(years())
+    """Load the file's years that the database does not have yet, and replace years it holds only
+    provisionally once the file has the published arrangement. With `replace`, reload every year of
+    the file (discarding corrections made on the admin page). Returns {year: days loaded}."""
     loaded = {}
-    for year, rows in sorted(by_year.items()):
-        if year in present and not replace:
+    for year, rows in read_file(path).items():
+        held = _held(year)
+        published = not any(row.provisional for row in rows)
+        if held == "final" and not replace:
             continue
-        db.session.execute(delete(CalendarDay).where(*_in_year(year)))
+        if held == "provisional" and not published and not replace:
+            continue
+        db.session.execute(delete(CalendarDay).where(
+            or_(and_(*_in_year(year)), CalendarDay.day.in_([row.day for row in rows]))))
         db.session.add_all(rows)
         loaded[year] = len(rows)
     db.session.commit()
@@ -62,8 +75,19 @@ def _in_year(year: int):
     return CalendarDay.day >= dt.date(year, 1, 1), CalendarDay.day <= dt.date(year, 12, 31)
 
 
+def _held(year: int) -> str | None:
+    """"final", "provisional" or None: whether the database has the year's holidays. A lone
+    make-up working day (of the next year's arrangement) does not count."""
+    flags = set(db.session.scalars(select(CalendarDay.provisional).where(*_in_year(year),
+                                                                          CalendarDay.kind == "holiday")))
+    if not flags:
+        return None
+    return "provisional" if flags == {True} else "final"
+
+
 def years() -> list[int]:
-    days = db.session.scalars(select(CalendarDay.day)).all()
+    """The years whose holidays are in the database."""
+    days = db.session.scalars(select(CalendarDay.day).where(CalendarDay.kind == "holiday")).all()
     return sorted({d.year for d in days})
 
 

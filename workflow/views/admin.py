@@ -18,7 +18,7 @@ from .. import definition, settings
 from ..clocks import local_today
 from ..errors import WorkflowError
 from ..labels import AGENCY_KIND_LABELS, AID_LEVEL_LABELS, CALENDAR_KIND_LABELS, CLOCK_UNIT_LABELS, ROLE_LABELS
-from ..models import AGENCY_KINDS, AID_LEVELS, ROLES, utcnow
+from ..models import AGENCY_KINDS, AID_LEVELS, ROLES
 from ..permissions import can
 from ..services import admin as admin_service
 from ..services import calendar as calendar_service
@@ -249,7 +249,7 @@ def calendar_delete(day: str):
 def wages():
     form = WageForm()
     if request.method == "GET":
-        form.year.data = utcnow().year
+        form.year.data = local_today().year
     elif form.validate_on_submit():
         wage = admin_service.save_wage(year=form.year.data, region=form.region.data,
                                        monthly_fen=form.monthly_fen.data)

@@ -138,7 +138,7 @@ def new():
 
 LIST_LABELS = {"contacts": _l("Guardians and appropriate adults"), "suspects": _l("Suspects"),
                "injuries": _l("Injuries"), "attendees": _l("Attendees"), "scales": _l("Assessment scales"),
-               "incident": _l("Incident"), "reason": _l("Reason")}
+               "incident": _l("Incident"), "reason": _l("Reason"), "previous_due": _l("Previous due time")}
 
 
 def _unbound(transition, key: str):
@@ -169,12 +169,17 @@ def _referenced(case: Case, key: str, value: Any) -> str | None:
     if key == "visit_id":
         visit = next((v for v in case.visits if v.id == value), None)
         return format_date(visit.due_on) if visit else None
+    if key == "task_id":
+        task = next((t for t in case.tasks if t.id == value), None)
+        return definition.task_title(task) if task else None
     return None
 
 
 def _value_of(case: Case, transition, key: str, value: Any) -> Any:
     if value == engine.PRIVATE_MARK:
         return _("(not kept in the history)")
+    if key == "previous_due" and isinstance(value, str):  # stored UTC, shown in the centre's zone
+        return format_datetime(dt.datetime.fromisoformat(value), "short")
     unbound = _unbound(transition, key)
     if unbound is None:
         return value
@@ -187,7 +192,7 @@ def _value_of(case: Case, transition, key: str, value: Any) -> Any:
             return format_datetime(dt.datetime.fromisoformat(value), "short", rebase=False)
     except ValueError:
         return value
-    if key in ("user_id", "given_by", "sample_id", "visit_id"):
+    if key in ("user_id", "given_by", "sample_id", "visit_id", "task_id"):
         return _referenced(case, key, value) or "—"
     if choices and isinstance(value, str):
         return str(dict(choices).get(value, value))
