@@ -134,7 +134,7 @@ def _store_proposal(ctx: Context) -> None:
                      "%(total)s yuan.", sum=yuan(sum(shares.values())), total=yuan(total))
         raise Invalid(message, {f"{level}_fen": [str(message)] for level in shares})
     instalments = [{"due_on": row["due_on"].isoformat(), "amount_fen": row["amount_fen"]}
-                   for row in d.get("instalments") or []] or [{"due_on": ctx.now.date().isoformat(),
+                   for row in d.get("instalments") or []] or [{"due_on": local_today(ctx.now).isoformat(),
                                                                "amount_fen": total}]
     if sum(row["amount_fen"] for row in instalments) != total:
         raise _invalid("instalments", _l("The instalments must add up to the total of %(total)s yuan.",

@@ -9,6 +9,8 @@ the same checks, version bump and history as state changes.
 """
 from __future__ import annotations
 
+import datetime as dt
+
 from flask_babel import lazy_gettext as _l
 
 from forms.aid import (
@@ -224,6 +226,11 @@ def is_suspended(case) -> str | None:
     return None if case.suspended else _l("The case is not suspended.")
 
 
+def next_visit_day(case) -> dt.date | None:
+    """The follow-up task is due on the next scheduled return visit: a missed visit makes it overdue."""
+    return min((v.due_on for v in case.visits if v.status == "scheduled"), default=None)
+
+
 def has_open_tasks(case) -> str | None:
     return None if any(t.is_open for t in case.tasks) else _l("The case has no open task.")
 
@@ -254,7 +261,7 @@ STATES: tuple[State, ...] = (
                           Clock(5, "working_days", "clock_aid_review_days")),)),
     State("follow_up", _l("Follow-up"),
           tasks=(TaskSpec("social_worker", _l("Carry out return visits, then request closure"),
-                          Clock(200, "days", "clock_follow_up_days")),),
+                          Clock(200, "days", "clock_follow_up_days"), due_on=next_visit_day),),
           on_enter=stages.schedule_visits),
     State("closure_review", _l("Closure review"),
           tasks=(TaskSpec("supervisor", _l("Review the closure request"),
@@ -494,6 +501,16 @@ def has_money_to_recover(application) -> str | None:
     return None
 
 
+def next_instalment_day(application) -> dt.date | None:
+    """The planned date of the first instalment not yet paid in full (the plan is cumulative)."""
+    planned = 0
+    for row in application.instalments or []:
+        planned += row["amount_fen"]
+        if planned > application.paid_fen:
+            return dt.date.fromisoformat(row["due_on"])
+    return None
+
+
 DECISION_CLOCK = Clock(10, "working_days", "aid_decision_days", since="accepted")
 NOTIFY = TaskSpec("aid_officer", _l("Notify the applicant of the decision"),
                   Clock(2, "working_days", "aid_notification_days"),
@@ -518,7 +535,7 @@ AID_STATES: tuple[State, ...] = (
     State("rejected", _l("Rejected"), tasks=(NOTIFY,), terminal=True),
     State("disbursing", _l("Disbursing"),
           tasks=(TaskSpec("finance_officer", _l("Pay the remaining instalments"),
-                          Clock(10, "working_days", "aid_payment_days")),)),
+                          Clock(10, "working_days", "aid_payment_days"), due_on=next_instalment_day),)),
     State("disbursed", _l("Disbursed"), terminal=True),
     State("not_accepted", _l("Not accepted"), tasks=(NOTIFY,), terminal=True),
     State("withdrawn", _l("Withdrawn"), terminal=True),

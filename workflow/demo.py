@@ -106,7 +106,7 @@ def referral(child_name: str = "李小雨", sex: str = "F", **overrides) -> dict
         "child_birth_date": dt.date(2016, 5, 12),
         "offence_type": "indecency",
         "police_case_no": "公刑立字〔2026〕1187号",
-        "occurred_on": utcnow().date() - dt.timedelta(days=2),
+        "occurred_on": local_today() - dt.timedelta(days=2),
         "contacts": [{"kind": "guardian", "name": "张丽", "relation": "母亲", "phone": "13800138000"}],
         "suspects": [{"name": "赵某", "relation_to_victims": "邻居"}],
     }
@@ -120,7 +120,7 @@ def new_case(actor: User, **overrides) -> Case:
 
 
 def _visit_data(visit) -> dict:
-    return {"visit_id": visit.id, "done_on": utcnow().date(), "mode": "home", "attendees": "社工黄芳、母亲张丽",
+    return {"visit_id": visit.id, "done_on": local_today(), "mode": "home", "attendees": "社工黄芳、母亲张丽",
             "wellbeing": "情绪稳定，睡眠改善。", "school_attendance": "正常上学", "needs": "", "satisfaction": 5}
 
 
@@ -165,11 +165,11 @@ def _steps(case: Case, actors: dict[str, User]):
         kinds = {r.kind for r in case.psych_records}
         if "assessment" not in kinds:
             return "psychologist", "record_assessment", {
-                "occurred_on": now.date(), "risk_level": "medium", "summary": "存在中度焦虑，建议短程干预。",
+                "occurred_on": local_today(now), "risk_level": "medium", "summary": "存在中度焦虑，建议短程干预。",
                 "private_notes": "儿童提到夜间噩梦，反复出现。",
                 "scales": [{"name": "CDI", "score": 18}, {"name": "SCARED", "score": 31}]}
         if "plan" not in kinds:
-            return "psychologist", "record_plan", {"occurred_on": now.date(), "plan_kind": "sessions",
+            return "psychologist", "record_plan", {"occurred_on": local_today(now), "plan_kind": "sessions",
                                                    "sessions_planned": 6, "summary": "每周一次，共六次游戏治疗。"}
         return "psychologist", "complete_intervention", {}
     if state == "aid_review":
@@ -213,7 +213,7 @@ PROPOSAL = {"proposed_fen": 2_500_000, "county_fen": 2_500_000,
 
 def aid_steps(application: AidApplication) -> tuple[str, str, dict]:
     """The next (role, trigger, data) that moves an application along the normal path to disbursed."""
-    today = utcnow().date()
+    today = local_today()
     state = application.state
     if state == "flagged":
         guardian = next((c for c in application.case.contacts if c.kind == "guardian" and c.can_act_for_child), None)

@@ -20,7 +20,7 @@ from werkzeug.datastructures import MultiDict
 from forms.base import amounts_in_fen
 
 from . import definition, settings
-from .clocks import due_at
+from .clocks import due_at, end_of_day
 from .errors import Invalid, NotFound, StaleVersion, WorkflowError
 from .extensions import db
 from .models import AidApplication, Case, Event, Task, User, utcnow
@@ -192,9 +192,28 @@ def _open(subject: Subject, ctx: Context, specs: tuple[TaskSpec, ...], opened_in
             case=subject.case, aid_application=subject if isinstance(subject, AidApplication) else None,
             state=opened_in, role=spec.role, assignee_id=member.id if member else None,
             agency_id=None if member else subject.task_agency_id(spec.role),
-            opened_at=ctx.now, started_at=start, due_at=_due(spec.clock, start) + paused,
+            opened_at=ctx.now, started_at=start, due_at=_due_for(spec, subject, start, paused),
             paused_seconds=int(paused.total_seconds()),
         ))
+
+
+def _due_for(spec: TaskSpec, subject: Subject, start: dt.datetime, paused: dt.timedelta) -> dt.datetime:
+    """A date from the subject's data (a visit or instalment: fixed, whatever the pauses), else the
+    clock from its start, moved on by the time the case stood still since."""
+    day = spec.due_on(subject) if spec.due_on is not None else None
+    return end_of_day(day) if day is not None else _due(spec.clock, start) + paused
+
+
+def _follow_data(subject: Subject, process: Process, ctx: Context) -> None:
+    """Open tasks whose due day follows the subject's data move with it (a visit recorded, added
+    or cancelled; an instalment paid)."""
+    for task in subject.own_tasks:
+        spec = process.task_spec(task.state, task.role) if task.is_open else None
+        if spec is None or spec.due_on is None:
+            continue
+        due = _due_for(spec, subject, task.started_at, dt.timedelta(seconds=task.paused_seconds))
+        if due != task.due_at:
+            task.move_due(due, ctx.now)
 
 
 def open_tasks(subject: Subject, ctx: Context) -> None:
@@ -242,6 +261,7 @@ def _apply(subject: Subject, process: Process, ctx: Context, changes) -> None:
         _open(subject, ctx, entered.tasks, entered.name)
     _open(subject, ctx, transition.opens, transition.trigger)
     _close_tasks(subject, process, ctx, leaving_state=False)
+    _follow_data(subject, process, ctx)
     record_event(subject, ctx, from_state=from_state, to_state=transition.dest, changes=changes(ctx),
                  reason=ctx.data.get("reason"))
 

@@ -5,6 +5,7 @@ engine, permissions, diagram and API interpret them without knowing either proce
 """
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -44,6 +45,9 @@ class TaskSpec:
     # unless they outlive it (a notification still owed); tasks a trigger opens always outlive it.
     done: Callable[[object], bool] | None = None
     outlives_state: bool = False
+    # Due at the end of the day this returns (the next scheduled visit, the next planned instalment),
+    # following the subject's data as triggers change it; the clock applies while it returns None.
+    due_on: Callable[[object], "dt.date | None"] | None = None
 
 
 @dataclass(frozen=True)

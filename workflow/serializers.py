@@ -25,7 +25,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
 from forms.base import MoneyField
 
 from . import definition, engine
-from .clocks import clock_of
+from .clocks import clock_of, local_today
 from .labels import NOTIFICATION_LABELS, role_label
 from .models import AidApplication, Case, Contact, Notification, Task, User, utcnow
 from .permissions import can
@@ -209,7 +209,7 @@ def case_detail(case: Case, user: User) -> dict:
         "interview_count": case.interview_count,
         "centre": {"id": case.centre.id, "name": case.centre.name},
         "child": {"name": case.child_name, "sex": case.child_sex, "birth_date": local(case.child_birth_date),
-                  "age": case.age_on(now.date())},
+                  "age": case.age_on(local_today(now))},
         "referral": {"source": case.referral_source, "detail": case.referral_detail},
         "incident": {
             "number": incident.number,

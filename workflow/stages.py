@@ -235,7 +235,7 @@ def psych_record(kind: str):
 # --- "judicial aid +" referrals -----------------------------------------------------------------
 
 def _new_referral(ctx: Context, row: dict, field: str, visit=None) -> Referral:
-    if row["due_on"] < ctx.now.date():
+    if row["due_on"] < local_today(ctx.now):
         raise Invalid(_l("The due date is in the past."), {field: [str(_l("The due date is in the past."))]})
     return Referral(kind=row["kind"], agency_id=row["agency_id"], due_on=row["due_on"], note=row.get("note") or "",
                     visit=visit, sent_by_id=ctx.actor.id, sent_at=ctx.now)
@@ -272,13 +272,13 @@ def schedule_visits(ctx: Context) -> None:
     """On entering follow-up: the return-visit schedule, once (a rejected closure keeps it)."""
     if ctx.case.visits:
         return
-    today = ctx.now.date()
+    today = local_today(ctx.now)
     for months in settings.get("visit_schedule_months"):
         ctx.case.visits.append(Visit(due_on=add_months(today, int(months))))
 
 
 def add_visit(ctx: Context) -> None:
-    if ctx.data["due_on"] < ctx.now.date():
+    if ctx.data["due_on"] < local_today(ctx.now):
         raise Invalid(_l("The due date is in the past."), {"due_on": [str(_l("The due date is in the past."))]})
     ctx.case.visits.append(Visit(due_on=ctx.data["due_on"]))
 
@@ -292,7 +292,7 @@ def _scheduled_visit(ctx: Context) -> Visit:
 
 def record_visit(ctx: Context) -> None:
     d = ctx.data
-    if d["done_on"] > ctx.now.date():
+    if d["done_on"] > local_today(ctx.now):
         raise Invalid(_l("A visit cannot be recorded before it happens."),
                       {"done_on": [str(_l("The date is in the future."))]})
     visit = _scheduled_visit(ctx)
