@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import shutil
 
+import helper_modules
 import pytest
 from flask import g
 from flask_babel import refresh as refresh_babel
@@ -119,6 +120,18 @@ def app(database_template, tmp_path):
             with db.engine.begin() as conn:
                 conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
         db.engine.dispose()
+
+
+@pytest.fixture
+def kit(users, make_case):
+    """The engine test kit of tests/workflow (fire triggers as a role, prepare cases, snapshots)."""
+    return helper_modules.load("workflow/conftest.py").Kit(users, make_case)
+
+
+@pytest.fixture
+def pages(app, users):
+    """Logged-in page clients (tests/views)."""
+    return helper_modules.load("views/conftest.py").Pages(app)
 
 
 @pytest.fixture

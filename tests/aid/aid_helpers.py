@@ -9,17 +9,14 @@ head) and 10,000,000 fen (deputy chief), the chief procurator's meeting above.
 from __future__ import annotations
 
 import datetime as dt
-import importlib.util
-from pathlib import Path
 
+import helper_modules
 from workflow.extensions import db
 from workflow.models import AidApplication, Event, utcnow
 
-# The shared JSON client of tests/api (conftest modules are not importable by name).
-_spec = importlib.util.spec_from_file_location("api_test_helpers", Path(__file__).parents[1] / "api" / "conftest.py")
-_helpers = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(_helpers)
-Api, assert_error = _helpers.Api, _helpers.assert_error
+# The shared JSON client of tests/api.
+_api_helpers = helper_modules.load("api/conftest.py")
+Api, assert_error = _api_helpers.Api, _api_helpers.assert_error
 
 CAP_FEN = 36_000_000
 FLAG = {"grounds": ["family_hardship", "medical_costs"], "note": "单亲家庭，母亲无固定收入，医疗费用较高。"}

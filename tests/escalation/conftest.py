@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 import time_machine
-from escalation_helpers import N0, UTC, FrozenClock, Kit, LocalSmtp, Pages, address
+from escalation_helpers import N0, UTC, FrozenClock, LocalSmtp, address
 
 from workflow.extensions import db
 
@@ -20,16 +20,6 @@ def clock():
     users are made, so that they are of that day too)."""
     with time_machine.travel(N0.replace(tzinfo=UTC), tick=False) as traveller:
         yield FrozenClock(traveller)
-
-
-@pytest.fixture
-def kit(users, make_case):
-    return Kit(users, make_case)
-
-
-@pytest.fixture
-def pages(app, users):
-    return Pages(app)
 
 
 @pytest.fixture

@@ -2,10 +2,6 @@
 notifications escalation made, and a real SMTP server (aiosmtpd on 127.0.0.1 and a free port) that
 stores what really went over the wire (smtplib is not mocked). A plain module, since every test
 directory's conftest is named `conftest`.
-
-The engine `Kit` of tests/workflow and the logged-in page clients (`Pages`) of tests/views are loaded
-from their files (conftest modules are not importable by name), as tests/aid/aid_helpers.py loads
-tests/api/conftest.py.
 """
 from __future__ import annotations
 
@@ -13,10 +9,8 @@ import datetime as dt
 import email
 import email.message
 import email.policy
-import importlib.util
 import socket
 from dataclasses import dataclass
-from pathlib import Path
 
 from aiosmtpd.controller import Controller
 
@@ -27,18 +21,6 @@ UTC = dt.timezone.utc
 N0 = dt.datetime(2026, 10, 12, 2, 0)  # Monday 10:00 in Beijing, as stored (naive UTC)
 MINUTE, HOUR, DAY = dt.timedelta(minutes=1), dt.timedelta(hours=1), dt.timedelta(days=1)
 MAIL_DOMAIN = "staff.onestop.test"
-
-
-def _load(name: str, relative: str):
-    spec = importlib.util.spec_from_file_location(name, Path(__file__).parents[1] / relative)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-_workflow_helpers = _load("escalation_workflow_helpers", "workflow/conftest.py")
-_view_helpers = _load("escalation_view_helpers", "views/conftest.py")
-Kit, Pages = _workflow_helpers.Kit, _view_helpers.Pages
 
 
 def address(username: str) -> str:

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import re
 
-import pytest
 
 PASSWORD = "password-123"  # the password tests/conftest.py gives every user
 
@@ -73,8 +72,3 @@ class Pages:
 
 def _alerts(html: str) -> list[str]:
     return [re.sub(r"<[^>]+>", " ", m) for m in re.findall(r'class="alert[^"]*"[^>]*>(.*?)</div>', html, re.S)]
-
-
-@pytest.fixture
-def pages(app, users) -> Pages:
-    return Pages(app)

@@ -262,8 +262,3 @@ class Kit:
             "visits": [(v.id, v.status) for v in case.visits], "team": [(m.role, m.user_id) for m in case.team],
             "suspended": case.suspended_at,
         }
-
-
-@pytest.fixture
-def kit(users, make_case) -> Kit:
-    return Kit(users, make_case)
