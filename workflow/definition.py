@@ -10,6 +10,7 @@ the same checks, version bump and history as state changes.
 from __future__ import annotations
 
 import datetime as dt
+from functools import cache
 
 from flask_babel import lazy_gettext as _l
 
@@ -606,6 +607,7 @@ AID = Process("aid", _l("Judicial aid application"), AID_VERSION, AID_STATES, AI
 PROCESSES = {CASE.name: CASE, AID.name: AID}
 
 
+@cache
 def clock_settings() -> dict[str, tuple[Clock, TaskSpec]]:
     """Each clock setting with its default clock and the first task it times (for its label)."""
     found: dict[str, tuple[Clock, TaskSpec]] = {}

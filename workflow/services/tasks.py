@@ -2,7 +2,7 @@
 (for supervisors: their centre's), and all open tasks of a supervisor's centre."""
 from __future__ import annotations
 
-from sqlalchemy import and_, exists, or_, select
+from sqlalchemy import and_, exists, false, func, or_, select
 from sqlalchemy.orm import contains_eager, selectinload
 
 from ..definition import CASE
@@ -28,31 +28,35 @@ def _on_team(user: User):
     return exists().where(TeamMember.case_id == Task.case_id, TeamMember.user_id == user.id)
 
 
-def inbox(user: User, scope: str = "mine", limit: int = 200) -> list[Task]:
-    """Open tasks, most urgent (earliest due) first."""
-    stmt = (select(Task).join(Task.case).where(Task.closed_at.is_(None))
-            .options(contains_eager(Task.case), selectinload(Task.aid_application))
-            .order_by(Task.due_at, Task.id).limit(limit))
+def _in_scope(user: User, scope: str):
+    """The condition on open tasks (joined with their case) of one inbox scope."""
     if scope == "mine":
-        stmt = stmt.where(_mine(user))
-    elif scope == "team":
-        stmt = stmt.where(_on_team(user), ~_mine(user))
-    elif scope == "overdue":
+        return _mine(user)
+    if scope == "team":
+        return and_(_on_team(user), ~_mine(user))
+    if scope == "overdue":
         # Supervisors see their whole centre's late work (they are who it escalates to). A suspended
         # case's clocks stand still: its tasks are not overdue.
         mine = or_(_mine(user), _on_team(user))
         if "supervisor" in user.roles:
             mine = or_(mine, Case.centre_id == user.agency_id)
-        stmt = stmt.where(mine, Task.due_at < utcnow(), Case.suspended_at.is_(None),
-                          Case.state.not_in(CASE.terminal))
-    elif scope == "centre":
-        if "supervisor" not in user.roles:
-            return []
-        stmt = stmt.where(Case.centre_id == user.agency_id)
-    else:
-        raise ValueError(scope)
+        return and_(mine, Task.due_at < utcnow(), Case.suspended_at.is_(None), Case.state.not_in(CASE.terminal))
+    if scope == "centre":
+        return Case.centre_id == user.agency_id if "supervisor" in user.roles else false()
+    raise ValueError(scope)
+
+
+def inbox(user: User, scope: str = "mine", limit: int = 200) -> list[Task]:
+    """Open tasks, most urgent (earliest due) first."""
+    stmt = (select(Task).join(Task.case).where(Task.closed_at.is_(None), _in_scope(user, scope))
+            .options(contains_eager(Task.case), selectinload(Task.aid_application))
+            .order_by(Task.due_at, Task.id).limit(limit))
     return list(db.session.scalars(stmt))
 
 
 def counts(user: User) -> dict[str, int]:
-    return {scope: len(inbox(user, scope)) for scope in SCOPES if scope != "centre" or "supervisor" in user.roles}
+    """How many open tasks each scope holds (the tabs and the top bar, on every page)."""
+    scopes = [scope for scope in SCOPES if scope != "centre" or "supervisor" in user.roles]
+    return {scope: db.session.scalar(select(func.count()).select_from(Task).join(Task.case)
+                                     .where(Task.closed_at.is_(None), _in_scope(user, scope)))
+            for scope in scopes}
