@@ -46,7 +46,7 @@ from forms.team import AssignMemberForm
 
 from . import aid, stages
 from .models import AID_ENDED_WITHOUT_AID, AID_LEVELS
-from .process import Clock, Process, State, TaskSpec, Transition
+from .process import Clock, DocumentSpec, Process, State, TaskSpec, Transition
 
 VERSION = 1
 AID_VERSION = 1
@@ -385,6 +385,65 @@ TRANSITIONS: tuple[Transition, ...] = (
     Transition("extend_clock", _l("Extend a deadline"), OPEN, None, ("supervisor",), form=ExtendClockForm,
                guards=(has_open_tasks,), apply=stages.extend_clock),
 )
+
+# --- documents ----------------------------------------------------------------------------------
+# Readiness checks of the documents (unmet reason or None), then the documents of the case.
+
+def registered(case) -> str | None:
+    if case.state in ("referred", "withdrawn") or case.consent_recorded_at is None:
+        return _l("The case is not registered yet.")
+    return None
+
+
+def exam_documented(case) -> str | None:
+    if case.exam is None or case.exam.completed_at is None:
+        return _l("The forensic exam has not been completed.")
+    return None
+
+
+def assessment_recorded(case) -> str | None:
+    if not _psych(case, "assessment"):
+        return _l("No psychological assessment has been recorded.")
+    return None
+
+
+def closure_reached(case) -> str | None:
+    if case.state not in ("closure_review", "closed"):
+        return _l("The case has not reached the closure review.")
+    return None
+
+
+def always(subject) -> None:  # noqa: ARG001 - documents about an item are ready once the item exists
+    return None
+
+
+CASE_TEAM_ROLES = ("intake_officer", "case_prosecutor", "supervisor")
+CASE_DOCUMENTS: tuple[DocumentSpec, ...] = (
+    DocumentSpec("registration_form", _l("One-stop case registration form"), 1, ("internal", "court"),
+                 CASE_TEAM_ROLES, "登", ("case", "child", "contacts", "consent", "incident", "suspects", "team"),
+                 registered),
+    DocumentSpec("guardian_consent", _l("Guardian's informed consent"), 1, ("family", "internal"),
+                 CASE_TEAM_ROLES, "同", ("case", "child", "contacts", "consent"), consent_recorded),
+    DocumentSpec("exam_record", _l("Forensic examination record and sample custody list"), 1,
+                 ("internal", "court"), ("examiner", "case_prosecutor"), "检",
+                 ("case", "child", "exam"), exam_documented, compartment="medical"),
+    DocumentSpec("interview_record", _l("Joint interview record"), 1, ("internal", "court"),
+                 ("interviewer", "case_prosecutor"), "询", ("case", "child", "interviews"), has_been_interviewed,
+                 compartment="interview"),
+    DocumentSpec("psych_summary", _l("Psychological assessment summary"), 1, ("internal", "court", "family"),
+                 ("psychologist",), "心", ("case", "child", "assessment"), assessment_recorded),
+    DocumentSpec("referral_letter", _l("Referral letter"), 1, ("partner_agency", "internal"),
+                 ("social_worker", "case_prosecutor"), "转",
+                 ("case", "child_basic", "guardian_contact", "incident", "referral"), always,
+                 items=lambda case: list(case.referrals), compartment="referrals"),
+    DocumentSpec("visit_record", _l("Return-visit record"), 1, ("internal", "family"),
+                 ("social_worker", "case_prosecutor"), "访", ("case", "child", "visit"), always,
+                 items=lambda case: [v for v in case.visits if v.status == "done"], compartment="visits"),
+    DocumentSpec("closure_report", _l("Case closure report"), 1, ("internal", "court"),
+                 ("social_worker", "case_prosecutor", "supervisor"), "结",
+                 ("case", "child", "incident", "suspects", "team", "course"), closure_reached),
+)
+
 # Who may read which compartment of a case (by their role on the case team).
 COMPARTMENTS: dict[str, tuple[str, ...]] = {
     "medical": ("examiner", "case_prosecutor"),
@@ -395,7 +454,8 @@ COMPARTMENTS: dict[str, tuple[str, ...]] = {
     "visits": ("social_worker", "case_prosecutor"),
 }
 
-CASE = Process("case", _l("Victim case"), VERSION, STATES, TRANSITIONS, INITIAL, CREATE, COMPARTMENTS)
+CASE = Process("case", _l("Victim case"), VERSION, STATES, TRANSITIONS, INITIAL, CREATE, COMPARTMENTS,
+               CASE_DOCUMENTS)
 TRANSITION_BY_TRIGGER = CASE.by_trigger
 
 
@@ -602,8 +662,49 @@ AID_TRANSITIONS: tuple[Transition, ...] = (
                ("aid_officer", "case_prosecutor"), form=ReasonForm),
 )
 
+
+def applied(application) -> str | None:
+    if application.applicant_name is None:
+        return _l("The application has not been received yet.")
+    return None
+
+
+def proposed(application) -> str | None:
+    if application.proposed_fen is None:
+        return _l("No aid has been proposed yet.")
+    return None
+
+
+def aid_granted(application) -> str | None:
+    if application.approved_fen is None or application.state in AID_ENDED_WITHOUT_AID:
+        return _l("No aid has been approved.")
+    return None
+
+
+def aid_refused(application) -> str | None:
+    if application.state not in ("rejected", "not_accepted"):
+        return _l("The application was neither rejected nor refused acceptance.")
+    return None
+
+
+AID_STAFF = ("aid_officer", "aid_approver")
+AID_DOCUMENTS: tuple[DocumentSpec, ...] = (
+    DocumentSpec("aid_application", _l("Judicial aid application"), 1, ("family", "internal"),
+                 ("aid_officer", "case_prosecutor"), "助申", ("child", "application"), applied),
+    DocumentSpec("aid_review_report", _l("Judicial aid review report"), 1, ("internal",), AID_STAFF, "助审",
+                 ("case", "child", "incident", "application", "review"), proposed),
+    DocumentSpec("aid_decision", _l("Judicial aid decision"), 1, ("family", "internal"), AID_STAFF, "助",
+                 ("child", "application", "decision"), aid_granted),
+    DocumentSpec("non_aid_notice", _l("Notice of no judicial aid"), 1, ("family", "internal"), AID_STAFF, "不助",
+                 ("child", "application", "refusal"), aid_refused),
+    DocumentSpec("disbursement_receipt", _l("Judicial aid disbursement receipt"), 1, ("family", "internal"),
+                 ("finance_officer", "aid_officer"), "付", ("child", "application", "payment"), always,
+                 items=lambda application: [e for e in application.ledger if e.kind == "payment"]),
+)
+
 AID = Process("aid", _l("Judicial aid application"), AID_VERSION, AID_STATES, AID_TRANSITIONS, "flagged",
-              FLAG_AID, {"aid": ("case_prosecutor", "aid_officer", "aid_approver", "finance_officer")})
+              FLAG_AID, {"aid": ("case_prosecutor", "aid_officer", "aid_approver", "finance_officer")},
+              AID_DOCUMENTS)
 PROCESSES = {CASE.name: CASE, AID.name: AID}
 
 

@@ -3,6 +3,20 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 
+from forms.aid import (
+    APPLICANT_KIND_CHOICES,
+    CONFIRMED_CHOICES,
+    NOTIFY_CHOICES,
+    PAYMENT_METHOD_CHOICES,
+    RECOVERY_REASON_CHOICES,
+)
+from forms.followup import REFERRAL_KIND_CHOICES, REFERRAL_REPLY_CHOICES, VISIT_MODE_CHOICES
+from forms.intake import CONTACT_KIND_CHOICES, OFFENCE_CHOICES, REFERRAL_SOURCE_CHOICES, SEX_CHOICES
+from forms.interview import ATTENDEE_ROLE_CHOICES
+from forms.psych import PLAN_CHOICES, RISK_CHOICES
+
+from .settings import AID_GROUNDS, CATALOGS
+
 ROLE_LABELS = {
     "intake_officer": _l("Intake officer"),
     "examiner": _l("Examiner"),
@@ -57,6 +71,20 @@ INTERVIEW_KIND_LABELS = {
     "prior": _l("Prior interview (recorded elsewhere)"),
     "supplementary": _l("Supplementary interview"),
 }
+
+# The choices of every enumerated field, by kind: pages and documents show their labels.
+CHOICES = {
+    "referral_source": REFERRAL_SOURCE_CHOICES, "sex": SEX_CHOICES, "offence": OFFENCE_CHOICES,
+    "contact_kind": CONTACT_KIND_CHOICES, "attendee_role": ATTENDEE_ROLE_CHOICES, "risk": RISK_CHOICES,
+    "plan": PLAN_CHOICES, "visit_mode": VISIT_MODE_CHOICES, "aid_ground": list(AID_GROUNDS.items()),
+    "referral_kind": REFERRAL_KIND_CHOICES, "referral_reply": REFERRAL_REPLY_CHOICES,
+    "applicant_kind": APPLICANT_KIND_CHOICES, "notify": NOTIFY_CHOICES, "payment_method": PAYMENT_METHOD_CHOICES,
+    "recovery_reason": RECOVERY_REASON_CHOICES, "confirmed": CONFIRMED_CHOICES,
+    "aid_document": list(CATALOGS["aid_documents"].items()),
+    "aid_refusal_ground": list(CATALOGS["aid_refusal_grounds"].items()),
+}
+# Stored lists of catalogue codes, by field name (for the history).
+CATALOG_FIELDS = {"grounds": "aid_grounds", "documents": "aid_documents", "refusal_grounds": "aid_refusal_grounds"}
 
 
 def aid_level_label(level: str | None) -> str:

@@ -84,6 +84,40 @@ class Transition:
         return self.dest is None
 
 
+RECIPIENTS = ("internal", "court", "family", "partner_agency")
+
+
+@dataclass(frozen=True)
+class DocumentSpec:
+    """A document the process issues: rendered from `docs_templates/<name>.html` with the data that
+    `workflow.documents.data` builds for each of its `recipients` (internal, court, family or
+    partner agency: what a copy may carry is decided per recipient there, never in templates).
+
+    `version` is the template's version: raise it whenever the template's wording changes, so that
+    every stored PDF names the wording it was issued with. `items` lists the rows of the subject
+    the document is issued for one by one (each referral, each recorded visit, each payment), when
+    it is not about the case or application as a whole. `series` is the word of the issue number
+    (文号) after the agency's prefix.
+    """
+
+    name: str
+    title: str  # lazy string
+    version: int
+    recipients: tuple[str, ...]
+    roles: tuple[str, ...]  # who generates it (acting roles on the case or application)
+    series: str
+    # The data sections it shows (see workflow.documents.data); a recipient gets only the sections
+    # its copies may carry, the others are None.
+    sections: tuple[str, ...]
+    ready: Guard  # unmet reason or None
+    items: Callable[[object], list] | None = None
+    # The case compartment whose readers alone may generate and read it (medical, interview, ...).
+    compartment: str | None = None
+
+    def __post_init__(self) -> None:
+        assert self.recipients and set(self.recipients) <= set(RECIPIENTS), self.name
+
+
 @dataclass(frozen=True)
 class Process:
     """One state machine: the victim case, or the judicial aid application."""
@@ -96,6 +130,7 @@ class Process:
     initial: str
     create: Transition
     compartments: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    documents: tuple[DocumentSpec, ...] = ()
 
     def __post_init__(self) -> None:
         names = {s.name for s in self.states}
@@ -116,6 +151,10 @@ class Process:
     @cached_property
     def by_trigger(self) -> dict[str, Transition]:
         return {t.trigger: t for t in self.transitions}
+
+    @cached_property
+    def by_document(self) -> dict[str, DocumentSpec]:
+        return {d.name: d for d in self.documents}
 
     @cached_property
     def terminal(self) -> tuple[str, ...]:

@@ -13,7 +13,8 @@ from ..errors import WorkflowError
 from ..models import AidApplication, utcnow
 from ..permissions import can
 from ..services import aid as aid_service
-from .cases import CHOICES, action_forms, fire_from_page, svg, timeline
+from ..labels import CHOICES
+from .cases import action_forms, fire_from_page, svg, timeline
 
 bp = Blueprint("aid", __name__)
 

@@ -12,18 +12,7 @@ from flask_login import current_user, login_required
 from wtforms.fields import DateField, DateTimeField, FieldList, FormField
 from wtforms.fields.core import UnboundField
 
-from forms.aid import (
-    APPLICANT_KIND_CHOICES,
-    CONFIRMED_CHOICES,
-    NOTIFY_CHOICES,
-    PAYMENT_METHOD_CHOICES,
-    RECOVERY_REASON_CHOICES,
-)
 from forms.base import MoneyField, yuan
-from forms.followup import REFERRAL_KIND_CHOICES, REFERRAL_REPLY_CHOICES, VISIT_MODE_CHOICES
-from forms.intake import CONTACT_KIND_CHOICES, OFFENCE_CHOICES, REFERRAL_SOURCE_CHOICES, SEX_CHOICES
-from forms.interview import ATTENDEE_ROLE_CHOICES
-from forms.psych import PLAN_CHOICES, RISK_CHOICES
 
 from .. import definition, engine
 from ..clocks import local_today
@@ -33,27 +22,14 @@ from ..extensions import db
 from ..models import Case, User, utcnow
 from ..permissions import can
 from ..services import cases as case_service
-from ..settings import AID_GROUNDS, CATALOGS
+from ..labels import CATALOG_FIELDS, CHOICES
+from ..settings import CATALOGS
 
 bp = Blueprint("cases", __name__)
 
 # The diagram only depends on the highlighted state and the language: draw each once per process.
 _DIAGRAMS: dict[tuple[str, str | None, str], str] = {}
 # Labels of stored codes, for display.
-CHOICES = {
-    "referral_source": REFERRAL_SOURCE_CHOICES, "sex": SEX_CHOICES, "offence": OFFENCE_CHOICES,
-    "contact_kind": CONTACT_KIND_CHOICES, "attendee_role": ATTENDEE_ROLE_CHOICES, "risk": RISK_CHOICES,
-    "plan": PLAN_CHOICES, "visit_mode": VISIT_MODE_CHOICES, "aid_ground": list(AID_GROUNDS.items()),
-    "referral_kind": REFERRAL_KIND_CHOICES, "referral_reply": REFERRAL_REPLY_CHOICES,
-    "applicant_kind": APPLICANT_KIND_CHOICES, "notify": NOTIFY_CHOICES, "payment_method": PAYMENT_METHOD_CHOICES,
-    "recovery_reason": RECOVERY_REASON_CHOICES, "confirmed": CONFIRMED_CHOICES,
-    "aid_document": list(CATALOGS["aid_documents"].items()),
-    "aid_refusal_ground": list(CATALOGS["aid_refusal_grounds"].items()),
-}
-# Stored lists of catalogue codes, by field name (for the history).
-CATALOG_FIELDS = {"grounds": "aid_grounds", "documents": "aid_documents", "refusal_grounds": "aid_refusal_grounds"}
-
-
 def _error_page(exc: WorkflowError):
     return render_template("error.html", status=exc.status, message=exc.message), exc.status
 
