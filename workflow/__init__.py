@@ -35,6 +35,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     logging.basicConfig(level=os.environ.get("ONESTOP_LOG_LEVEL", "INFO"),
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("transitions").setLevel(logging.WARNING)  # it logs every callback at INFO
+    logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)  # and this every rendering step
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"))

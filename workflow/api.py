@@ -592,6 +592,9 @@ def openapi_document() -> dict:
             "responses": {"200": {"description": "OpenAPI 3.1 document",
                                   "content": {"application/json": {"schema": {"type": "object"}}}}}}},
     }
+    document_schemas, document_paths = documents_api.openapi_part()
+    schemas.update(document_schemas)
+    paths.update(document_paths)
     return {
         "openapi": "3.1.0",
         "info": {"title": "OneStop API", "version": f"1 (workflow definition {definition.VERSION})",
@@ -604,3 +607,7 @@ def openapi_document() -> dict:
         "components": {"securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer"}},
                        "schemas": schemas},
     }
+
+
+# The document and job endpoints live with the documents; importing them registers their routes.
+from .documents import api as documents_api  # noqa: E402

@@ -53,6 +53,16 @@ def load(instance_path: str) -> dict:
         "SMTP_SSL": os.environ.get("SMTP_SSL", "") in ("1", "true", "yes"),
         "SMTP_TIMEOUT": int(os.environ.get("SMTP_TIMEOUT", "20")),
         "MAIL_FROM": os.environ.get("MAIL_FROM", "onestop@localhost"),
+        # Background jobs (documents, batches): "inprocess" runs them in a worker thread of each
+        # serving process; "rq" queues them in Redis for `rq worker onestop` processes.
+        "JOB_RUNNER": os.environ.get("ONESTOP_JOB_RUNNER", "inprocess"),
+        "REDIS_URL": os.environ.get("REDIS_URL", ""),
+        "JOB_TIMEOUT": int(os.environ.get("ONESTOP_JOB_TIMEOUT", "3600")),
+        # How long a page waits for one document before showing the job's progress instead.
+        "DOCUMENT_WAIT_SECONDS": float(os.environ.get("ONESTOP_DOCUMENT_WAIT_SECONDS", "20")),
+        # Generated PDFs: in the database ("database") or as files under DOCUMENT_DIR ("file").
+        "DOCUMENT_STORE": os.environ.get("ONESTOP_DOCUMENT_STORE", "database"),
+        "DOCUMENT_DIR": os.environ.get("ONESTOP_DOCUMENT_DIR", str(Path(instance_path) / "documents")),
     }
 
 
@@ -62,3 +72,9 @@ def check_production(config: dict) -> None:
         raise RuntimeError("SECRET_KEY must be set to a random value when ONESTOP_ENV=production")
     if config["ESCALATION_RUNNER"] not in ("inprocess", "off"):
         raise RuntimeError("ONESTOP_ESCALATION_RUNNER must be 'inprocess' or 'off'")
+    if config["JOB_RUNNER"] not in ("inprocess", "rq"):
+        raise RuntimeError("ONESTOP_JOB_RUNNER must be 'inprocess' or 'rq'")
+    if config["JOB_RUNNER"] == "rq" and not config["REDIS_URL"]:
+        raise RuntimeError("ONESTOP_JOB_RUNNER=rq needs REDIS_URL")
+    if config["DOCUMENT_STORE"] not in ("database", "file"):
+        raise RuntimeError("ONESTOP_DOCUMENT_STORE must be 'database' or 'file'")

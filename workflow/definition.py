@@ -689,7 +689,7 @@ def aid_refused(application) -> str | None:
 
 AID_STAFF = ("aid_officer", "aid_approver")
 AID_DOCUMENTS: tuple[DocumentSpec, ...] = (
-    DocumentSpec("aid_application", _l("Judicial aid application"), 1, ("family", "internal"),
+    DocumentSpec("aid_application", _l("Judicial aid application form"), 1, ("family", "internal"),
                  ("aid_officer", "case_prosecutor"), "助申", ("child", "application"), applied),
     DocumentSpec("aid_review_report", _l("Judicial aid review report"), 1, ("internal",), AID_STAFF, "助审",
                  ("case", "child", "incident", "application", "review"), proposed),
@@ -700,6 +700,10 @@ AID_DOCUMENTS: tuple[DocumentSpec, ...] = (
     DocumentSpec("disbursement_receipt", _l("Judicial aid disbursement receipt"), 1, ("family", "internal"),
                  ("finance_officer", "aid_officer"), "付", ("child", "application", "payment"), always,
                  items=lambda application: [e for e in application.ledger if e.kind == "payment"]),
+)
+REGISTRY_DOCUMENTS: tuple[DocumentSpec, ...] = (
+    DocumentSpec("inquiry_notice", _l("Entry inquiry result notice"), 1, ("partner_agency",), ("employer_hr",), "查",
+                 ("inquiry",), always),
 )
 
 AID = Process("aid", _l("Judicial aid application"), AID_VERSION, AID_STATES, AID_TRANSITIONS, "flagged",

@@ -57,6 +57,10 @@ REFERRAL_STATUS_LABELS = {"sent": _l("Sent"), "acknowledged": _l("Acknowledged")
                           "declined": _l("Declined"), "closed": _l("Closed with a reason")}
 NOTIFICATION_LABELS = {"due_soon": _l("Task due soon"), "overdue": _l("Task overdue"),
                        "escalated": _l("Overdue task escalated to you")}
+RECIPIENT_LABELS = {"internal": _l("Internal file copy"), "court": _l("Copy for the court"),
+                    "family": _l("Copy for the family"), "partner_agency": _l("Copy for the partner agency")}
+DOCUMENT_STATUS_LABELS = {"draft": _l("Draft"), "final": _l("Final")}
+JOB_STATUS_LABELS = {"queued": _l("Waiting"), "running": _l("Running"), "done": _l("Done"), "failed": _l("Failed")}
 CLOCK_UNIT_LABELS = {"hours": _l("hours"), "working_days": _l("working days"), "days": _l("calendar days")}
 CALENDAR_KIND_LABELS = {"holiday": _l("Public holiday"), "workday": _l("Make-up working day")}
 VISIT_STATUS_LABELS = {"scheduled": _l("Scheduled"), "done": _l("Done"), "cancelled": _l("Cancelled")}

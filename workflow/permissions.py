@@ -105,6 +105,26 @@ def _fire(user: User, subject: Case | AidApplication, transition: definition.Tra
     return ALLOWED
 
 
+def _document(user: User, subject: Case | AidApplication, name: str, generate: bool):
+    """Reading a document needs access to its subject (and compartment); generating it also one of
+    the document's roles on the subject and the document being ready (422 until then)."""
+    spec = definition.process_of(subject).by_document.get(name)
+    if spec is None:
+        return _deny(_l("Unknown document: %(name)s.", name=name), 404, "not_found")
+    allowed, reason = _view(user, subject)
+    if allowed and spec.compartment:
+        allowed, reason = _see_compartment(user, subject, spec.compartment)
+    if not allowed or not generate:
+        return allowed, reason
+    if not acting_roles(user, subject) & set(spec.roles):
+        return _deny(_l("Only %(roles)s may generate this document.", roles=_roles_text(spec.roles)),
+                     403, "forbidden")
+    unmet = spec.ready(subject)
+    if unmet:
+        return _deny(unmet, 422, "not_ready")
+    return ALLOWED
+
+
 def can(user: User | None, action: str, obj: Case | AidApplication | None = None) -> tuple[bool, Denial | None]:
     if user is None or not getattr(user, "is_authenticated", False) or not user.active:
         return _deny(_l("Please log in."), 401, "unauthorized")
@@ -124,6 +144,9 @@ def can(user: User | None, action: str, obj: Case | AidApplication | None = None
         raise ValueError(f"{action} needs a case or an aid application")
     if action in ("view_case", "view_aid"):
         return _view(user, obj)
+    if action.startswith(("read_document:", "generate_document:")):
+        verb, _sep, name = action.partition(":")
+        return _document(user, obj, name, generate=verb == "generate_document")
     if action.startswith("see:"):
         allowed, reason = _view(user, obj)
         return (allowed, reason) if not allowed else _see_compartment(user, obj, action[4:])

@@ -20,8 +20,9 @@ from collections.abc import Callable
 from typing import Any
 
 from ..clocks import local
+from ..extensions import db
 from ..labels import CHOICES, aid_level_label, choice_label, role_label
-from ..models import AidApplication, Case
+from ..models import AidApplication, Case, User
 from ..settings import CATALOGS
 
 
@@ -185,7 +186,8 @@ def _review(subject, item, today) -> dict:
             "proposed_fen": a.proposed_fen, "county_fen": a.county_fen, "city_fen": a.city_fen,
             "province_fen": a.province_fen, "cap_fen": a.cap_fen, "over_cap_reason": a.over_cap_reason,
             "required_level": str(aid_level_label(a.required_level)), "proposal_note": a.proposal_note,
-            "proposed_on": _day(a.proposed_at), "instalments": list(a.instalments or [])}
+            "proposed_on": _day(a.proposed_at), "instalments": list(a.instalments or []),
+            "supervised_account": a.supervised_account}
 
 
 def _decision(subject, item, today) -> dict:
@@ -223,7 +225,12 @@ def _visit(subject, item, today) -> dict:
     return {"due_on": _day(item.due_on), "done_on": _day(item.done_on), "mode": _label("visit_mode", item.mode),
             "attendees": item.attendees, "wellbeing": item.wellbeing, "school_attendance": item.school_attendance,
             "needs": item.needs, "aid_use": item.aid_use, "satisfaction": item.satisfaction,
-            "recorded_by": item.recorded_by.full_name if getattr(item, "recorded_by", None) else ""}
+            "recorded_by": _user_name(item.recorded_by_id)}
+
+
+def _user_name(user_id: int | None) -> str:
+    user = db.session.get(User, user_id) if user_id is not None else None
+    return user.full_name if user else ""
 
 
 def _course(subject, item, today) -> dict:

@@ -16,7 +16,7 @@ import threading
 from contextlib import contextmanager
 from functools import cache
 
-from flask_babel import get_locale, gettext, ngettext
+from flask_babel import gettext, ngettext
 from jinja2 import FileSystemLoader, StrictUndefined, select_autoescape
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 from markupsafe import Markup
@@ -158,19 +158,19 @@ def _weasy():
     fonts = FontConfiguration()
     stylesheet = weasyprint.CSS(string=STYLESHEET.read_text(encoding="utf-8"), font_config=fonts,
                                 url_fetcher=fetcher)
-    return weasyprint, fetcher, fonts, stylesheet
+    return weasyprint, fetcher, fonts, stylesheet, FatalURLFetchingError
 
 
-def html_to_pdf(html: str) -> bytes:
-    weasyprint, fetcher, fonts, stylesheet = _weasy()
+def html_to_pdf(html: str) -> tuple[bytes, int]:
+    """The PDF of `html` and its number of pages."""
+    weasyprint, fetcher, fonts, stylesheet, forbidden = _weasy()
     with _render_lock, _glyphs_checked():
         try:
-            return weasyprint.HTML(string=html, base_url="data:,", url_fetcher=fetcher).write_pdf(
+            document = weasyprint.HTML(string=html, base_url="data:,", url_fetcher=fetcher).render(
                 stylesheets=[stylesheet], font_config=fonts)
-        except Exception as exc:
-            if type(exc).__name__ == "FatalURLFetchingError":
-                raise DocumentError(str(exc)) from exc
-            raise
+            return document.write_pdf(), len(document.pages)
+        except forbidden as exc:  # a BaseException, so that WeasyPrint does not swallow it
+            raise DocumentError(str(exc)) from exc
 
 
 def qr_svg(url: str) -> str:
@@ -178,7 +178,3 @@ def qr_svg(url: str) -> str:
     import segno
 
     return segno.make(url, error="m").svg_inline(scale=2, border=0)
-
-
-def locale_name() -> str:
-    return str(get_locale() or "zh_CN")

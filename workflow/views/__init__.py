@@ -22,7 +22,8 @@ def _security_headers(response):
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("X-Frame-Options", "DENY")
     response.headers.setdefault("Referrer-Policy", "no-referrer")
-    if request.path.startswith(("/cases", "/aid", "/inbox", "/notifications", "/api/")):
+    if request.path.startswith(("/cases", "/aid", "/inbox", "/notifications", "/documents", "/jobs", "/verify",
+                                "/api/")):
         response.headers.setdefault("Cache-Control", "no-store")  # case data never sits in caches
     return response
 
@@ -37,9 +38,9 @@ def _error_page(status: int, message: str):
 
 
 def init_app(app: Flask) -> None:
-    from . import admin, aid, auth, cases, inbox, notifications
+    from . import admin, aid, auth, cases, documents, inbox, notifications
 
-    for module in (auth, inbox, cases, aid, admin, notifications):
+    for module in (auth, inbox, cases, aid, admin, notifications, documents):
         app.register_blueprint(module.bp)
     app.after_request(_security_headers)
 

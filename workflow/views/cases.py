@@ -114,7 +114,11 @@ def new():
 
 LIST_LABELS = {"contacts": _l("Guardians and appropriate adults"), "suspects": _l("Suspects"),
                "injuries": _l("Injuries"), "attendees": _l("Attendees"), "scales": _l("Assessment scales"),
-               "incident": _l("Incident"), "reason": _l("Reason"), "previous_due": _l("Previous due time")}
+               "incident": _l("Incident"), "reason": _l("Reason"), "previous_due": _l("Previous due time"),
+               "document": _l("Document"), "recipient": _l("Recipient"), "number": _l("Issue number"),
+               "status": _l("Status"), "version": _l("Version")}
+# History rows that are not triggers of the process.
+EVENT_LABELS = {"issue_document": _l("Document generated")}
 
 
 def _unbound(transition, key: str):
@@ -188,14 +192,15 @@ def timeline(case: Case, events, see: dict[str, bool]) -> list[dict]:
         process = definition.AID if event.aid_application_id is not None else definition.CASE
         transition = process.create if event.action == process.create.trigger else \
             process.by_trigger.get(event.action)
-        visible = transition is not None and (transition.compartment is None or see.get(transition.compartment))
+        visible = event.action in EVENT_LABELS or (
+            transition is not None and (transition.compartment is None or see.get(transition.compartment)))
         changes = dict(event.changes or {}) if visible else {}
         if event.action == "add_contact" and changes.get("is_suspect"):
             # A guardian who is a suspect is never shown as a contact, not even in the history.
             changes = {k: v for k, v in changes.items() if k not in ("name", "phone", "relation")}
         rows.append({
             "event": event,
-            "label": transition.label if transition else event.action,
+            "label": transition.label if transition else EVENT_LABELS.get(event.action, event.action),
             "from": process.by_state[event.from_state].label if event.from_state else None,
             "to": process.by_state[event.to_state].label if event.to_state else None,
             "changes": [(_label_of(transition, k), _value_of(case, transition, k, v)) for k, v in changes.items()],

@@ -1,0 +1,374 @@
+"""Generating, reading and verifying documents. Services own their transactions.
+
+A generation renders the spec's template with the data its recipient may see, numbers it when final
+(the issue number of the logical document's first final version, kept by later ones), stores the
+PDF's bytes and SHA-256 with the data snapshot, and records it in the case history, in one
+transaction. Pages and the API ask for it through the job runner (`request_generation`), which also
+builds batches of every document of a case or application into one ZIP.
+"""
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import secrets
+import zipfile
+from dataclasses import dataclass, field
+
+from flask import current_app
+from flask_babel import force_locale, format_date
+from flask_babel import gettext as _
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
+
+from .. import definition, jobs
+from ..clocks import local_today
+from ..errors import Invalid, NotFound, WorkflowError
+from ..extensions import db
+from ..labels import RECIPIENT_LABELS
+from ..models import (
+    AidApplication,
+    AidLedgerEntry,
+    Case,
+    Document,
+    Event,
+    IssueCounter,
+    Job,
+    Referral,
+    User,
+    Visit,
+    utcnow,
+)
+from ..permissions import can
+from ..process import DocumentSpec
+from . import data, render
+from .store import document_store
+
+CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O or 1/I: people type it from paper
+
+
+class Conflict(WorkflowError):
+    status, code = 409, "conflict"
+
+
+@dataclass
+class Offer:
+    """A document a user may read on a subject: the spec, the item it is about, whether it is
+    ready and the user may generate it, and its generated versions (newest first)."""
+
+    spec: DocumentSpec
+    item: object | None
+    unmet: str | None
+    may_generate: bool
+    versions: list[Document] = field(default_factory=list)
+
+    @property
+    def item_id(self) -> int | None:
+        return getattr(self.item, "id", None)
+
+
+def subject_key(subject: Case | AidApplication) -> str:
+    return f"{subject.process_name}:{subject.id}"
+
+
+def document_key(spec: DocumentSpec, subject, item, recipient: str) -> str:
+    return f"{subject_key(subject)}/{spec.name}/{getattr(item, 'id', '-')}/{recipient}"
+
+
+def _spec(subject, name: str) -> DocumentSpec:
+    spec = definition.process_of(subject).by_document.get(name)
+    if spec is None:
+        raise NotFound(_("Unknown document: %(name)s.", name=name))
+    return spec
+
+
+def _item(spec: DocumentSpec, subject, item_id: int | None):
+    if spec.items is None:
+        return None
+    item = next((row for row in spec.items(subject) if row.id == item_id), None)
+    if item is None:
+        raise NotFound(_("This document is issued for one item of the case; that item was not found."))
+    return item
+
+
+def _check(user: User, action: str, subject) -> None:
+    allowed, reason = can(user, action, subject)
+    if not allowed:
+        raise WorkflowError.from_denial(reason)
+
+
+def offers(user: User, subject: Case | AidApplication) -> list[Offer]:
+    rows = db.session.scalars(select(Document).where(Document.key.like(subject_key(subject) + "/%"))
+                              .order_by(Document.id.desc())).all()
+    by_key: dict[str, list[Document]] = {}
+    for row in rows:
+        by_key.setdefault(row.key.rsplit("/", 1)[0], []).append(row)
+    found = []
+    for spec in definition.process_of(subject).documents:
+        if not can(user, f"read_document:{spec.name}", subject)[0]:
+            continue
+        may_generate = can(user, f"generate_document:{spec.name}", subject)
+        unmet = spec.ready(subject)
+        for item in spec.items(subject) if spec.items else [None]:
+            key = document_key(spec, subject, item, "-").rsplit("/", 1)[0]
+            found.append(Offer(spec, item, str(unmet) if unmet else None,
+                               may_generate[0] or may_generate[1].status == 422, by_key.get(key, [])))
+    return found
+
+
+def item_label(item) -> str:
+    """How the documents page names the row a document is about."""
+    from forms.base import yuan
+    from ..labels import CHOICES, choice_label
+
+    if isinstance(item, Referral):
+        return f"{choice_label(CHOICES['referral_kind'], item.kind)} · {item.agency.name}"
+    if isinstance(item, Visit):
+        return _("Visit of %(day)s", day=format_date(item.done_on or item.due_on))
+    if isinstance(item, AidLedgerEntry):
+        return _("%(amount)s yuan paid on %(day)s", amount=yuan(item.amount_fen), day=format_date(item.on_date))
+    return ""
+
+
+def _next_number(agency, series: str, year: int) -> str:
+    """The next issue number of an agency's series this year, e.g. 穗检未助〔2026〕12号. The counter row
+    is locked by the UPDATE until commit, so concurrent generations get distinct numbers; a failed
+    generation rolls its number back."""
+    stmt = (update(IssueCounter).where(IssueCounter.agency_id == agency.id, IssueCounter.series == series,
+                                       IssueCounter.year == year)
+            .values(last=IssueCounter.last + 1).returning(IssueCounter.last))
+    last = db.session.execute(stmt).scalar()
+    if last is None:
+        try:
+            with db.session.begin_nested():
+                db.session.add(IssueCounter(agency_id=agency.id, series=series, year=year, last=1))
+            last = 1
+        except IntegrityError:  # another generation created the row first
+            last = db.session.execute(stmt).scalar()
+    prefix = agency.doc_prefix or agency.name
+    return f"{prefix}{series}〔{year}〕{last}号"
+
+
+def _issuing_agency(subject):
+    return subject.agency if isinstance(subject, AidApplication) else subject.centre
+
+
+def _new_code() -> str:
+    return "".join(secrets.choice(CODE_ALPHABET) for _i in range(10))
+
+
+def verify_url(code: str | None = None) -> str:
+    base = current_app.config["BASE_URL"] + "/verify"
+    return f"{base}/{code}" if code else base
+
+
+def generate(user: User, subject: Case | AidApplication, name: str, recipient: str, *,
+             item_id: int | None = None, final: bool = False, job_id: int | None = None) -> Document:
+    """Render, number (final), store and record one document version; commits."""
+    spec = _spec(subject, name)
+    _check(user, f"generate_document:{spec.name}", subject)
+    if recipient not in spec.recipients:
+        raise Invalid(_("This document has no copy for that recipient."),
+                      {"recipient": [_("Choose one of the document's recipients.")]})
+    item = _item(spec, subject, item_id)
+    key = document_key(spec, subject, item, recipient)
+    previous = db.session.scalars(select(Document).where(Document.key == key)
+                                  .order_by(Document.version.desc())).all()
+    agency = _issuing_agency(subject)
+    now = utcnow()
+    today = local_today(now)
+    locale = current_app.config["BABEL_DEFAULT_LOCALE"]
+    with force_locale(locale):  # documents speak the centre's language, whoever clicks
+        snapshot = data.build(spec, subject, item, recipient, today)
+        number = None
+        if final:
+            number = next((d.number for d in previous if d.number), None) or \
+                _next_number(agency, spec.series, today.year)
+        code = _new_code()
+        doc = {"title": str(spec.title), "number": number, "version": len(previous) + 1, "draft": not final,
+               "agency": agency.name, "issued_on": today.isoformat(), "code": code,
+               "verify_url": verify_url(), "recipient": str(RECIPIENT_LABELS[recipient]),
+               "qr_svg": render.qr_svg(verify_url(code))}
+        pdf, pages = render.html_to_pdf(render.render_html(spec.name, snapshot, doc))
+    digest = hashlib.sha256(pdf).hexdigest()
+    storage_key = f"pdf/{secrets.token_hex(16)}.pdf"
+    document = Document(
+        key=key, version=doc["version"], kind=spec.name, title=doc["title"], recipient=recipient,
+        status="final" if final else "draft", case_id=subject.case.id,
+        aid_application_id=subject.id if isinstance(subject, AidApplication) else None,
+        item_id=getattr(item, "id", None), agency_id=agency.id, number=number, template=spec.name,
+        template_version=spec.version, locale=locale, data=snapshot, sha256=digest, code=code, size=len(pdf),
+        pages=pages, storage_key=storage_key, generated_by_id=user.id, generated_at=now, job_id=job_id)
+    db.session.add(document)
+    document_store().put(storage_key, pdf)
+    db.session.add(Event(case_id=subject.case.id, aid_application_id=document.aid_application_id,
+                         actor_id=user.id, action="issue_document", case_version=subject.version,
+                         changes={"document": doc["title"], "version": document.version,
+                                  "recipient": doc["recipient"], "number": number or "",
+                                  "status": document.status}, created_at=now))
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        raise Conflict(_("This document was generated by someone else at the same moment; try again.")) from None
+    return document
+
+
+# --- background generation ----------------------------------------------------------------------
+
+def _subject_ref(subject) -> dict:
+    return {"process": subject.process_name, "id": subject.id}
+
+
+def _load_subject(ref: dict):
+    model = AidApplication if ref["process"] == "aid" else Case
+    subject = db.session.get(model, ref["id"])
+    if subject is None:
+        raise NotFound(_("Not found."))
+    return subject
+
+
+def request_generation(user: User, subject, name: str, recipient: str, *, item_id: int | None = None,
+                       final: bool = False) -> Job:
+    """Check what can be checked now (so the caller gets 403/404/422 at once), then queue the job."""
+    spec = _spec(subject, name)
+    _check(user, f"generate_document:{spec.name}", subject)
+    if recipient not in spec.recipients:
+        raise Invalid(_("This document has no copy for that recipient."),
+                      {"recipient": [_("Choose one of the document's recipients.")]})
+    _item(spec, subject, item_id)
+    params = {"subject": _subject_ref(subject), "document": name, "recipient": recipient, "item_id": item_id,
+              "final": final}
+    return jobs.submit("document", user, params, total=1)
+
+
+def request_batch(user: User, subject, recipient: str, *, final: bool = False) -> Job:
+    """Every ready document of the subject this user may generate, for `recipient`, as one ZIP."""
+    _check(user, "view_case" if isinstance(subject, Case) else "view_aid", subject)
+    if recipient not in RECIPIENT_LABELS:
+        raise Invalid(_("Choose a recipient."), {"recipient": [_("Not a valid choice.")]})
+    todo = [(o.spec.name, o.item_id) for o in offers(user, subject)
+            if o.may_generate and o.unmet is None and recipient in o.spec.recipients]
+    if not todo:
+        raise Invalid(_("No document is ready for this recipient."), {"recipient": [_("Nothing to generate.")]})
+    return jobs.submit("document_batch", user, {"subject": _subject_ref(subject), "recipient": recipient,
+                                                "final": final, "documents": todo}, total=len(todo))
+
+
+@jobs.handler("document")
+def _document_job(job: Job, progress) -> dict:  # noqa: ARG001 - one unit: progress is the result
+    p = job.params
+    document = generate(job.owner, _load_subject(p["subject"]), p["document"], p["recipient"],
+                        item_id=p["item_id"], final=p["final"], job_id=job.id)
+    return {"documents": [document.id]}
+
+
+def _batch_documents(job: Job, progress) -> list[Document]:
+    p = job.params
+    made = []
+    for done, (name, item_id) in enumerate(p["documents"], start=1):
+        subject = _load_subject(p["subject"])
+        made.append(generate(job.owner, subject, name, p["recipient"], item_id=item_id, final=p["final"],
+                             job_id=job.id))
+        progress(done)
+    return made
+
+
+@jobs.handler("document_batch")
+def _batch_job(job: Job, progress) -> dict:
+    made = _batch_documents(job, progress)
+    buffer = io.BytesIO()
+    store = document_store()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_STORED) as archive:  # PDFs are compressed already
+        manifest = []
+        for index, document in enumerate(made, start=1):
+            filename = f"{index:02d}-{document.kind}-v{document.version}.pdf"
+            archive.writestr(filename, store.get(document.storage_key))
+            manifest.append({"file": filename, "title": document.title, "number": document.number,
+                             "version": document.version, "sha256": document.sha256, "code": document.code})
+        archive.writestr("manifest.json", json.dumps(manifest, ensure_ascii=False, indent=2))
+    key = f"zip/{secrets.token_hex(16)}.zip"
+    store.put(key, buffer.getvalue())
+    db.session.commit()
+    return {"documents": [d.id for d in made], "archive": key, "size": len(buffer.getvalue())}
+
+
+def get_job(user: User, job_id: int) -> Job:
+    """A job is its owner's alone; anyone else learns nothing, not even that it exists."""
+    job = db.session.get(Job, job_id)
+    if job is None or job.owner_id != user.id:
+        raise NotFound(_("Job not found."))
+    return job
+
+
+def job_archive(user: User, job_id: int) -> bytes:
+    job = get_job(user, job_id)
+    key = (job.result or {}).get("archive")
+    content = document_store().get(key) if job.status == "done" and key else None
+    if content is None:
+        raise NotFound(_("This job has no archive."))
+    return content
+
+
+# --- reading and verifying ----------------------------------------------------------------------
+
+def _subject_of(document: Document):
+    return document.aid_application if document.aid_application_id else document.case
+
+
+def get_document(user: User, document_id: int) -> Document:
+    document = db.session.get(Document, document_id)
+    if document is None or document.case_id is None:
+        raise NotFound(_("Document not found."))
+    allowed, reason = can(user, f"read_document:{document.kind}", _subject_of(document))
+    if not allowed:
+        # Someone who cannot see the case must not learn the document exists.
+        raise NotFound(_("Document not found.")) if reason.status == 404 else WorkflowError.from_denial(reason)
+    return document
+
+
+def pdf_bytes(document: Document) -> bytes:
+    content = document_store().get(document.storage_key)
+    if content is None:
+        raise NotFound(_("The document's file is missing from the store."))
+    return content
+
+
+def latest_version(document: Document) -> int:
+    return db.session.scalar(select(func.max(Document.version)).where(Document.key == document.key))
+
+
+def check_stored(document: Document) -> dict:
+    """Whether the stored bytes still hash to what was issued, and whether a newer version exists."""
+    content = document_store().get(document.storage_key)
+    intact = content is not None and hashlib.sha256(content).hexdigest() == document.sha256
+    latest = latest_version(document)
+    return {"document_id": document.id, "intact": intact, "sha256": document.sha256,
+            "version": document.version, "latest_version": latest, "newer_version_exists": latest > document.version}
+
+
+def find_issued(*, sha256: str | None = None, code: str | None = None) -> Document | None:
+    if sha256:
+        return db.session.scalar(select(Document).where(Document.sha256 == sha256.strip().lower()))
+    if code:
+        return db.session.scalar(select(Document).where(Document.code == code.strip().upper()))
+    return None
+
+
+def public_verdict(*, upload: bytes | None = None, sha256: str | None = None, code: str | None = None) -> dict:
+    """What the public verification page may say: the verdict and the document's metadata, never its
+    content, recipient's name or case."""
+    if upload is not None:
+        sha256 = hashlib.sha256(upload).hexdigest()
+    document = find_issued(sha256=sha256, code=code) if (sha256 or code) else None
+    if document is None:
+        return {"issued": False, "sha256": sha256}
+    stored = check_stored(document)
+    matches = sha256 is None or sha256.strip().lower() == document.sha256
+    return {
+        "issued": stored["intact"] and matches, "stored_copy_intact": stored["intact"], "file_matches": matches,
+        "sha256": document.sha256, "title": document.title, "number": document.number,
+        "status": document.status, "version": document.version, "latest_version": stored["latest_version"],
+        "newer_version_exists": stored["newer_version_exists"], "agency": document.agency.name,
+        "issued_at": document.generated_at, "code": document.code, "checked_sha256": sha256,
+    }

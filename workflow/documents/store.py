@@ -1,0 +1,73 @@
+"""Where document bytes live: the database (default; one transaction with the document's row, and
+nothing to share between nodes) or a directory (ONESTOP_DOCUMENT_STORE=file). Both behind one
+interface; rows name their bytes by key, and verification re-hashes what the store returns."""
+from __future__ import annotations
+
+import os
+import re
+import tempfile
+from pathlib import Path
+from typing import Protocol
+
+from flask import current_app
+
+from ..extensions import db
+from ..models import DocumentBlob
+
+KEY = re.compile(r"[a-z]+/[A-Za-z0-9_-]+\.(pdf|zip)")
+
+
+class DocumentStore(Protocol):
+    def put(self, key: str, content: bytes) -> None: ...
+
+    def get(self, key: str) -> bytes | None: ...
+
+
+class DatabaseStore:
+    """Bytes in `document_blobs`, written in the caller's transaction."""
+
+    def put(self, key: str, content: bytes) -> None:
+        db.session.add(DocumentBlob(key=key, content=content))
+
+    def get(self, key: str) -> bytes | None:
+        blob = db.session.get(DocumentBlob, key)
+        return None if blob is None else bytes(blob.content)
+
+
+class FileStore:
+    """Bytes in files under `root`, written atomically (a file that is there is complete). A file
+    whose transaction rolls back stays behind unreferenced, which is harmless: keys are random."""
+
+    def __init__(self, root: str | Path) -> None:
+        self.root = Path(root)
+
+    def _path(self, key: str) -> Path:
+        if not KEY.fullmatch(key):
+            raise ValueError(f"bad document key {key!r}")
+        return self.root / key
+
+    def put(self, key: str, content: bytes) -> None:
+        path = self._path(key)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+        try:
+            with os.fdopen(fd, "wb") as f:
+                f.write(content)
+                f.flush()
+                os.fsync(f.fileno())
+            os.replace(tmp, path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+
+    def get(self, key: str) -> bytes | None:
+        try:
+            return self._path(key).read_bytes()
+        except FileNotFoundError:
+            return None
+
+
+def document_store() -> DocumentStore:
+    if current_app.config["DOCUMENT_STORE"] == "file":
+        return FileStore(current_app.config["DOCUMENT_DIR"])
+    return DatabaseStore()
