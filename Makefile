@@ -15,8 +15,10 @@ FLASK := $(BIN)/flask --app wsgi
 TRANSLATIONS := workflow/translations
 POT := $(TRANSLATIONS)/messages.pot
 
-# System packages: graphviz (`dot`, workflow diagram), CJK fonts and HarfBuzz subsetting (Chinese documents).
-SYS_PACKAGES := graphviz fonts-noto-cjk libharfbuzz-subset0
+# System packages: graphviz (`dot`, workflow diagram), CJK fonts and HarfBuzz subsetting (Chinese documents;
+# without libharfbuzz-subset0 a Chinese PDF takes ~30x longer), poppler-utils (`pdftoppm`, document
+# samples), redis-server (the RQ job runner of production set-ups; the tests run it too).
+SYS_PACKAGES := graphviz fonts-noto-cjk libharfbuzz-subset0 poppler-utils redis-server
 
 # gunicorn bind address for `make run`.
 HOST ?= 127.0.0.1
@@ -34,7 +36,7 @@ endif
 
 APT_INSTALL := $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends
 
-.PHONY: help venv sysdeps translations babel-extract db seed run test diagram clean distclean
+.PHONY: help venv sysdeps translations babel-extract db seed run test diagram samples clean distclean
 
 help:
 	@echo "make run            install what is missing, migrate, load demo data, serve http://$(HOST):$(PORT)"
@@ -46,6 +48,7 @@ help:
 	@echo "make db             upgrade the database (DATABASE_URL, default instance/onestop.sqlite)"
 	@echo "make seed           load the demo data (once) and print the demo logins"
 	@echo "make diagram        regenerate docs/workflow.svg and docs/aid.svg"
+	@echo "make samples        regenerate docs/samples/*.png (every document, from a fresh demo database)"
 	@echo "make clean          remove caches and compiled catalogs; distclean also removes .venv"
 
 # ---------------------------------------------------------------------------------------------
@@ -124,6 +127,12 @@ diagram: venv sysdeps
 	@mkdir -p docs
 	ONESTOP_LOCALE=en $(FLASK) workflow-diagram --out docs/workflow.svg
 	ONESTOP_LOCALE=en $(FLASK) workflow-diagram --process aid --out docs/aid.svg
+
+samples: venv sysdeps translations
+	@tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && \
+	  export DATABASE_URL="sqlite:///$$tmp/samples.sqlite" ONESTOP_ESCALATION_RUNNER=off && \
+	  $(FLASK) db upgrade >/dev/null && $(FLASK) calendar-load >/dev/null && $(FLASK) seed-demo >/dev/null && \
+	  $(FLASK) document-samples --out docs/samples
 
 clean:
 	find . -path ./$(VENV) -prune -o -type d -name __pycache__ -exec rm -rf {} +

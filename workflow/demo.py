@@ -13,6 +13,7 @@ from werkzeug.datastructures import MultiDict
 
 from . import definition, engine, escalation
 from .clocks import local_today
+from .documents import operations as documents
 from .extensions import db
 from .models import AidApplication, Agency, AverageWage, Case, User, utcnow
 from .services import cases as case_service
@@ -21,20 +22,21 @@ from .services.users import create_user
 log = logging.getLogger(__name__)
 
 CENTRE = "市妇女儿童医疗中心一站式取证救助中心"
-AGENCIES: tuple[tuple[str, str], ...] = (
-    (CENTRE, "centre"),
-    ("市妇女儿童医疗中心", "hospital"),
-    ("市人民检察院", "procuratorate"),
-    ("市公安局", "police"),
-    ("市妇女联合会", "womens_federation"),
-    ("市民政局", "civil_affairs"),
-    ("市教育局", "education"),
-    ("市实验小学", "school"),
-    ("市中级人民法院", "court"),
-    ("市司法局法律援助中心", "justice_bureau"),
-    ("市残疾人联合会", "disabled_persons_federation"),
-    ("外省某县人民检察院", "procuratorate"),
-    ("市检察院信息中心", "it"),
+# name, kind, issue-number prefix of its documents (文号)
+AGENCIES: tuple[tuple[str, str, str], ...] = (
+    (CENTRE, "centre", "穗一站"),
+    ("市妇女儿童医疗中心", "hospital", ""),
+    ("市人民检察院", "procuratorate", "穗检未"),
+    ("市公安局", "police", ""),
+    ("市妇女联合会", "womens_federation", ""),
+    ("市民政局", "civil_affairs", ""),
+    ("市教育局", "education", ""),
+    ("市实验小学", "school", ""),
+    ("市中级人民法院", "court", ""),
+    ("市司法局法律援助中心", "justice_bureau", ""),
+    ("市残疾人联合会", "disabled_persons_federation", ""),
+    ("外省某县人民检察院", "procuratorate", "某检未"),
+    ("市检察院信息中心", "it", ""),
 )
 REGION = "示例市"
 # Average monthly wage of the demo region (fen): the aid cap is 36 times it, 378,000 yuan.
@@ -280,8 +282,9 @@ def seed(password: str) -> bool:
     if db.session.scalar(select(User.id).where(User.username == "supervisor")):
         return False
     agencies = {}
-    for name, kind in AGENCIES:
-        agencies[name] = Agency(name=name, kind=kind, region="外省某县" if name.startswith("外省") else REGION)
+    for name, kind, prefix in AGENCIES:
+        agencies[name] = Agency(name=name, kind=kind, region="外省某县" if name.startswith("外省") else REGION,
+                                doc_prefix=prefix)
         db.session.add(agencies[name])
     db.session.add(AverageWage(year=local_today().year, region=REGION, monthly_fen=DEMO_MONTHLY_WAGE_FEN))
     db.session.commit()
@@ -296,10 +299,12 @@ def seed(password: str) -> bool:
         case = new_case(actors["intake_officer"], child_name=next(children), sex=sex, **overrides)
         return drive(case, state, actors)
 
-    for state in ORDER:
-        make(state)
-        make(state)
+    made = {state: [make(state), make(state)] for state in ORDER}
     make("withdrawn")
+    # "Judicial aid +": a referral for the minimum living allowance, awaiting the bureau's reply.
+    fire(actors["social_worker"], made["follow_up"][0], "send_referral", {
+        "kind": "minimum_living_allowance", "agency_id": agencies["市民政局"].id,
+        "due_on": local_today() + dt.timedelta(days=15), "note": "母亲失业，家庭收入低于当地低保标准，请协助申请。"})
     # Two children of one incident (siblings harmed by their stepfather, who is also a guardian).
     first = make("registered", offence_type="abuse", suspects=[{"name": "钱某", "relation_to_victims": "继父"}],
                  contacts=[{"kind": "guardian", "name": "钱某", "relation": "继父", "is_suspect": True},
@@ -317,6 +322,9 @@ def seed(password: str) -> bool:
         case = make("aid_review")
         fire(actors["case_prosecutor"], case, "flag_aid", FLAG_DATA)
         drive_aid(case.aid_applications[-1], aid_state, actors)
+    # Issued documents: the registration form of a closed case for the court, and a drafted one.
+    documents.generate(actors["intake_officer"], made["closed"][0], "registration_form", "court", final=True)
+    documents.generate(actors["intake_officer"], made["registered"][0], "registration_form", "internal")
     # Escalation as if it had run since yesterday: the examiner was told, now the supervisors are.
     escalation.run(utcnow() - dt.timedelta(hours=25))
     escalation.run()

@@ -145,8 +145,11 @@ def _next_number(agency, series: str, year: int) -> str:
             last = 1
         except IntegrityError:  # another generation created the row first
             last = db.session.execute(stmt).scalar()
-    prefix = agency.doc_prefix or agency.name
-    return f"{prefix}{series}〔{year}〕{last}号"
+    return format_number(agency, series, year, last)
+
+
+def format_number(agency, series: str, year: int, sequence: int) -> str:
+    return f"{agency.doc_prefix or agency.name}{series}〔{year}〕{sequence}号"
 
 
 def _issuing_agency(subject):
@@ -160,6 +163,21 @@ def _new_code() -> str:
 def verify_url(code: str | None = None) -> str:
     base = current_app.config["BASE_URL"] + "/verify"
     return f"{base}/{code}" if code else base
+
+
+def render_copy(spec: DocumentSpec, subject, item, recipient: str, agency, today, *, number: str | None,
+                version: int, code: str) -> tuple[dict, dict, bytes, int]:
+    """Build the recipient's data and render the PDF: (data snapshot, issue metadata, PDF, pages).
+    Documents speak the centre's language (BABEL_DEFAULT_LOCALE), whoever asks for them."""
+    locale = current_app.config["BABEL_DEFAULT_LOCALE"]
+    with force_locale(locale):
+        snapshot = data.build(spec, subject, item, recipient, today)
+        doc = {"title": str(spec.title), "number": number, "version": version, "draft": number is None,
+               "agency": agency.name, "issued_on": today.isoformat(), "code": code, "verify_url": verify_url(),
+               "recipient": str(RECIPIENT_LABELS[recipient]), "qr_svg": render.qr_svg(verify_url(code)),
+               "locale": locale}
+        pdf, pages = render.html_to_pdf(render.render_html(spec.name, snapshot, doc))
+    return snapshot, doc, pdf, pages
 
 
 def generate(user: User, subject: Case | AidApplication, name: str, recipient: str, *,
@@ -177,19 +195,18 @@ def generate(user: User, subject: Case | AidApplication, name: str, recipient: s
     agency = _issuing_agency(subject)
     now = utcnow()
     today = local_today(now)
-    locale = current_app.config["BABEL_DEFAULT_LOCALE"]
-    with force_locale(locale):  # documents speak the centre's language, whoever clicks
-        snapshot = data.build(spec, subject, item, recipient, today)
-        number = None
+    number = None
+    try:
         if final:
             number = next((d.number for d in previous if d.number), None) or \
                 _next_number(agency, spec.series, today.year)
         code = _new_code()
-        doc = {"title": str(spec.title), "number": number, "version": len(previous) + 1, "draft": not final,
-               "agency": agency.name, "issued_on": today.isoformat(), "code": code,
-               "verify_url": verify_url(), "recipient": str(RECIPIENT_LABELS[recipient]),
-               "qr_svg": render.qr_svg(verify_url(code))}
-        pdf, pages = render.html_to_pdf(render.render_html(spec.name, snapshot, doc))
+        snapshot, doc, pdf, pages = render_copy(spec, subject, item, recipient, agency, today, number=number,
+                                                version=len(previous) + 1, code=code)
+    except Exception:
+        db.session.rollback()  # the issue number goes back too
+        raise
+    locale = doc["locale"]
     digest = hashlib.sha256(pdf).hexdigest()
     storage_key = f"pdf/{secrets.token_hex(16)}.pdf"
     document = Document(
@@ -242,13 +259,21 @@ def request_generation(user: User, subject, name: str, recipient: str, *, item_i
     return jobs.submit("document", user, params, total=1)
 
 
+def batch_entries(user: User, subject, recipient: str) -> list[list]:
+    """The "document_batch" entries `[document, item id, subject]` of every ready document of the
+    subject this user may generate for `recipient`. Each entry names its subject, so one batch may
+    gather the documents of several cases and applications."""
+    ref = _subject_ref(subject)
+    return [[o.spec.name, o.item_id, ref] for o in offers(user, subject)
+            if o.may_generate and o.unmet is None and recipient in o.spec.recipients]
+
+
 def request_batch(user: User, subject, recipient: str, *, final: bool = False) -> Job:
     """Every ready document of the subject this user may generate, for `recipient`, as one ZIP."""
     _check(user, "view_case" if isinstance(subject, Case) else "view_aid", subject)
     if recipient not in RECIPIENT_LABELS:
         raise Invalid(_("Choose a recipient."), {"recipient": [_("Not a valid choice.")]})
-    todo = [(o.spec.name, o.item_id) for o in offers(user, subject)
-            if o.may_generate and o.unmet is None and recipient in o.spec.recipients]
+    todo = batch_entries(user, subject, recipient)
     if not todo:
         raise Invalid(_("No document is ready for this recipient."), {"recipient": [_("Nothing to generate.")]})
     return jobs.submit("document_batch", user, {"subject": _subject_ref(subject), "recipient": recipient,
@@ -266,8 +291,8 @@ def _document_job(job: Job, progress) -> dict:  # noqa: ARG001 - one unit: progr
 def _batch_documents(job: Job, progress) -> list[Document]:
     p = job.params
     made = []
-    for done, (name, item_id) in enumerate(p["documents"], start=1):
-        subject = _load_subject(p["subject"])
+    for done, (name, item_id, *ref) in enumerate(p["documents"], start=1):
+        subject = _load_subject(ref[0] if ref else p["subject"])  # jobs queued before entries named it
         made.append(generate(job.owner, subject, name, p["recipient"], item_id=item_id, final=p["final"],
                              job_id=job.id))
         progress(done)

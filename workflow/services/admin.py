@@ -22,8 +22,9 @@ def get_agency(agency_id: int) -> Agency:
     return agency
 
 
-def save_agency(agency: Agency | None, *, name: str, kind: str, region: str = "") -> Agency:
-    """Create (agency None) or change an agency."""
+def save_agency(agency: Agency | None, *, name: str, kind: str, region: str = "", doc_prefix: str = "") -> Agency:
+    """Create (agency None) or change an agency. `doc_prefix` starts its documents' issue numbers;
+    a change applies to numbers issued afterwards (issued documents keep theirs)."""
     name = name.strip()
     if kind not in AGENCY_KINDS:
         raise Invalid(_("Unknown agency kind."), {"kind": [_("Not a valid choice.")]})
@@ -33,7 +34,7 @@ def save_agency(agency: Agency | None, *, name: str, kind: str, region: str = ""
     if agency is None:
         agency = Agency()
         db.session.add(agency)
-    agency.name, agency.kind, agency.region = name, kind, region.strip()
+    agency.name, agency.kind, agency.region, agency.doc_prefix = name, kind, region.strip(), doc_prefix.strip()
     db.session.commit()
     return agency
 

@@ -34,6 +34,8 @@ class AgencyForm(FlaskForm):
     kind = SelectField(_l("Kind"), choices=[(k, AGENCY_KIND_LABELS.get(k, k)) for k in AGENCY_KINDS],
                        validators=[DataRequired()])
     region = StringField(_l("Region"), validators=[Optional(), Length(max=100)])
+    doc_prefix = StringField(_l("Issue-number prefix of its documents (e.g. 穗检未)"),
+                             validators=[Optional(), Length(max=20)])
 
 
 class UserForm(FlaskForm):
@@ -132,7 +134,7 @@ def agency(agency_id: int | None = None):
     if form.validate_on_submit():
         try:
             admin_service.save_agency(existing, name=form.name.data, kind=form.kind.data,
-                                      region=form.region.data or "")
+                                      region=form.region.data or "", doc_prefix=form.doc_prefix.data or "")
         except WorkflowError as exc:
             messages = _field_errors(form, exc)
         else:
