@@ -195,14 +195,16 @@ def _decision(subject, item, today) -> dict:
     return {"approved_fen": a.approved_fen, "county_fen": a.county_fen, "city_fen": a.city_fen,
             "province_fen": a.province_fen, "instalments": list(a.instalments or []),
             "supervised_account": a.supervised_account, "decided_on": _day(a.decided_at),
-            "level": str(aid_level_label(a.required_level)), "note": a.decision_note,
+            # who decided (the emergency path's deputy chief), else the level the amount required
+            "level": str(aid_level_label(a.decided_by.aid_level if a.decided_by else a.required_level)),
+            "note": a.decision_note,
             "meeting": dict(a.meeting) if a.meeting else None}
 
 
 def _refusal(subject, item, today) -> dict:
     a: AidApplication = subject
     return {"not_accepted": a.state == "not_accepted", "grounds": _catalog("aid_refusal_grounds", a.refusal_grounds),
-            "note": a.decision_note, "decided_on": _day(a.decided_at or a.updated_at)}
+            "note": a.decision_note, "decided_on": _day(a.decided_at)}
 
 
 def _payment(subject, item, today) -> dict:
