@@ -161,6 +161,7 @@ def _assessment(subject, item, today) -> dict | None:
     if assessment is None:
         return None
     return {"occurred_on": _day(assessment.occurred_on), "summary": assessment.summary,
+            "psychologist": _user_name(assessment.recorded_by_id),
             "risk_level": _label("risk", assessment.risk_level), "scales": dict(sorted((assessment.scales or {}).items())),
             "plan": None if plan is None else {"kind": _label("plan", plan.plan_kind), "summary": plan.summary,
                                                "sessions_planned": plan.sessions_planned}}
@@ -219,8 +220,9 @@ def _payment(subject, item, today) -> dict:
 
 
 def _referral(subject, item, today) -> dict:
+    """The referral, and whom at the centre the agency replies to."""
     return {"kind": _label("referral_kind", item.kind), "agency": item.agency.name, "due_on": _day(item.due_on),
-            "need": item.note, "sent_on": _day(item.sent_at)}
+            "need": item.note, "sent_on": _day(item.sent_at), "sent_by": _user_name(item.sent_by_id)}
 
 
 def _visit(subject, item, today) -> dict:
