@@ -100,3 +100,18 @@ def test_a_batch_with_nothing_ready_is_refused(pages, make_case):
                                                 data={"recipient": "court"})
     assert response.status_code == 422
     assert db.session.scalar(select(Job.id)) is None
+
+
+def test_the_admin_sets_an_agencys_issue_number_prefix(pages, registered, users):
+    centre = registered.centre
+    response = pages.as_("admin").post(f"/admin/agencies/{centre.id}", data={
+        "name": centre.name, "kind": "centre", "region": "", "doc_prefix": "穗一站"})
+    assert response.status_code == 302
+    response = pages.as_("intake_officer").post(
+        f"/cases/{registered.id}/documents", data={"document": "registration_form", "recipient": "court", "final": "y"})
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert db.session.scalars(select(Document)).one().number.startswith("穗一站登〔")
+    too_long = pages.as_("admin").post(f"/admin/agencies/{centre.id}", data={
+        "name": centre.name, "kind": "centre", "doc_prefix": "长" * 21})
+    assert too_long.status_code == 422
