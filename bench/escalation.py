@@ -15,22 +15,15 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import random
-import sys
-import tempfile
 import time
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from _setup import demo_app
+from sqlalchemy import func, insert, select
 
-from flask_migrate import upgrade  # noqa: E402
-from sqlalchemy import func, insert, select  # noqa: E402
-
-from workflow import ROOT, create_app, escalation  # noqa: E402
-from workflow.demo import seed  # noqa: E402
-from workflow.extensions import db  # noqa: E402
-from workflow.models import Case, Notification, Task, User, utcnow  # noqa: E402
-from workflow.services import calendar  # noqa: E402
-from workflow.services import tasks as task_service  # noqa: E402
+from workflow import escalation
+from workflow.extensions import db
+from workflow.models import Case, Notification, Task, User, utcnow
+from workflow.services import tasks as task_service
 
 
 def timed(label: str, function):
@@ -46,14 +39,9 @@ def main() -> None:
     parser.add_argument("--tasks", type=int, default=20_000)
     parser.add_argument("--database-url", default=None)
     args = parser.parse_args()
-    workdir = tempfile.mkdtemp(prefix="onestop-bench-")
-    url = args.database_url or f"sqlite:///{workdir}/bench.sqlite"
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "ESCALATION_RUNNER": "off", "ARGON2_TIME_COST": 1,
-                      "ARGON2_MEMORY_COST": 1024})
+    app = demo_app(args.database_url)
+    url = app.config["SQLALCHEMY_DATABASE_URI"]
     with app.app_context():
-        upgrade(directory=str(ROOT / "migrations"))
-        calendar.load_file()
-        seed("bench-password")
         examiner = db.session.scalar(select(User).where(User.username == "examiner"))
         live = db.session.scalars(select(Case.id).where(Case.state.in_(("registered", "forensic_exam")),
                                                         Case.suspended_at.is_(None))).all()

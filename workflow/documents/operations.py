@@ -291,8 +291,8 @@ def _document_job(job: Job, progress) -> dict:  # noqa: ARG001 - one unit: progr
 def _batch_documents(job: Job, progress) -> list[Document]:
     p = job.params
     made = []
-    for done, (name, item_id, *ref) in enumerate(p["documents"], start=1):
-        subject = _load_subject(ref[0] if ref else p["subject"])  # jobs queued before entries named it
+    for done, (name, item_id, subject_ref) in enumerate(p["documents"], start=1):
+        subject = _load_subject(subject_ref)
         made.append(generate(job.owner, subject, name, p["recipient"], item_id=item_id, final=p["final"],
                              job_id=job.id))
         progress(done)
@@ -312,10 +312,10 @@ def _batch_job(job: Job, progress) -> dict:
             manifest.append({"file": filename, "title": document.title, "number": document.number,
                              "version": document.version, "sha256": document.sha256, "code": document.code})
         archive.writestr("manifest.json", json.dumps(manifest, ensure_ascii=False, indent=2))
-    key = f"zip/{secrets.token_hex(16)}.zip"
-    store.put(key, buffer.getvalue())
+    key, content = f"zip/{secrets.token_hex(16)}.zip", buffer.getvalue()
+    store.put(key, content)
     db.session.commit()
-    return {"documents": [d.id for d in made], "archive": key, "size": len(buffer.getvalue())}
+    return {"documents": [d.id for d in made], "archive": key, "size": len(content)}
 
 
 def get_job(user: User, job_id: int) -> Job:
