@@ -73,11 +73,13 @@ def _run_in_app(app: Flask, job_id: int) -> None:
 
 def run(job_id: int) -> None:
     """Execute a queued job in the current app context (the runner thread or an RQ worker)."""
-    job = db.session.get(Job, job_id)
-    if job is None or job.status != "queued":
-        return
-    job.status, job.started_at = "running", utcnow()
+    # Claim it: of two deliveries (an RQ retry, a second runner) only one finds it still queued.
+    claimed = db.session.execute(db.update(Job).where(Job.id == job_id, Job.status == "queued")
+                                 .values(status="running", started_at=utcnow())).rowcount
     db.session.commit()
+    if not claimed:
+        return
+    job = db.session.get(Job, job_id)
 
     def progress(done: int) -> None:
         db.session.execute(db.update(Job).where(Job.id == job_id).values(done=done))
