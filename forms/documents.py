@@ -7,8 +7,9 @@ from flask_wtf.file import FileField, FileSize
 from wtforms import BooleanField, HiddenField, IntegerField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, Optional, Regexp
 
-RECIPIENT_CHOICES = [("internal", _l("Internal file copy")), ("court", _l("Copy for the court")),
-                     ("family", _l("Copy for the family")), ("partner_agency", _l("Copy for the partner agency"))]
+from workflow.labels import RECIPIENT_LABELS
+
+RECIPIENT_CHOICES = list(RECIPIENT_LABELS.items())
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 
 
@@ -28,10 +29,11 @@ class VerifyForm(FlaskForm):
     """Either a PDF to check, or the SHA-256 or verification code printed on it."""
 
     pdf = FileField(_l("PDF file"), validators=[FileSize(MAX_UPLOAD_BYTES, message=_l("The file is too large."))])
-    reference = StringField(_l("SHA-256 or verification code"), validators=[
-        Optional(), Length(max=64),
-        Regexp(r"^\s*([0-9a-fA-F]{64}|[A-Za-z0-9]{10})\s*$",
-               message=_l("Enter the 64-character SHA-256 or the 10-character verification code."))])
+    reference = StringField(
+        _l("SHA-256 or verification code"), filters=[lambda value: value.strip() if value else value],
+        validators=[Optional(), Length(max=64), Regexp(
+            r"^([0-9a-fA-F]{64}|[A-Za-z0-9]{10})$",
+            message=_l("Enter the 64-character SHA-256 or the 10-character verification code."))])
 
     def validate(self, extra_validators=None) -> bool:
         valid = super().validate(extra_validators)

@@ -6,6 +6,7 @@ import os
 from pathlib import Path
 
 from flask import Flask, has_request_context, request, session
+from werkzeug.routing import IntegerConverter
 
 from . import config
 from .extensions import babel, csrf, db, login_manager, migrate
@@ -25,8 +26,18 @@ def select_locale() -> str:
     return session.get("lang") if session.get("lang") in languages else current_app.config["BABEL_DEFAULT_LOCALE"]
 
 
+class IdConverter(IntegerConverter):
+    """`<int:...>` in every route: ids are 32-bit columns, so a larger number names nothing (404)
+    instead of reaching the database (which would fail on it)."""
+
+    def __init__(self, url_map, *args, **kwargs) -> None:
+        kwargs.setdefault("max", 2**31 - 1)
+        super().__init__(url_map, *args, **kwargs)
+
+
 def create_app(test_config: dict | None = None) -> Flask:
     app = Flask(__name__, instance_path=str(ROOT / "instance"), template_folder=str(ROOT / "templates"))
+    app.url_map.converters["int"] = IdConverter
     app.config.from_mapping(config.load(app.instance_path))
     if test_config:
         app.config.update(test_config)

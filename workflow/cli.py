@@ -109,11 +109,13 @@ def escalate_command(at):
     """Run one escalation of task clocks: reminders, overdue notices, supervisor escalation, e-mails.
 
     For cron (e.g. every 5 minutes) when the in-process runner is off (ONESTOP_ESCALATION_RUNNER=off).
-    Safe to run concurrently and repeatedly: nothing is notified twice.
+    Safe to run concurrently and repeatedly: nothing is notified twice. Also fails background jobs
+    that outlived ONESTOP_JOB_TIMEOUT (their worker died).
     """
     import datetime as dt
 
     from .escalation import run
+    from .jobs import fail_stale
 
     try:
         now = dt.datetime.fromisoformat(at) if at is not None else None
@@ -122,6 +124,9 @@ def escalate_command(at):
     if now is not None and now.tzinfo is not None:
         now = now.astimezone(dt.timezone.utc).replace(tzinfo=None)
     click.echo(str(run(now)))
+    lost = fail_stale(now)
+    if lost:
+        click.echo(f"{lost} background job(s) failed as lost")
 
 
 @click.command("document-samples")

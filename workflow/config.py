@@ -37,6 +37,8 @@ def load(instance_path: str) -> dict:
         "ARGON2_TIME_COST": int(os.environ.get("ONESTOP_ARGON2_TIME_COST", "3")),
         "ARGON2_MEMORY_COST": int(os.environ.get("ONESTOP_ARGON2_MEMORY_KIB", "65536")),
         "WTF_CSRF_TIME_LIMIT": None,
+        # Largest request body (a PDF uploaded to the public verification page is the largest).
+        "MAX_CONTENT_LENGTH": 25 * 1024 * 1024,
         "CASES_PER_PAGE": 50,
         # Links in e-mails point here.
         "BASE_URL": os.environ.get("ONESTOP_BASE_URL", "http://127.0.0.1:5000").rstrip("/"),

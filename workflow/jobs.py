@@ -13,6 +13,7 @@ handler commits its own units of work.
 """
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import threading
 import time
@@ -20,7 +21,9 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
 from flask import Flask, current_app
+from flask_babel import gettext as _
 
+from .errors import WorkflowError
 from .extensions import db
 from .models import Job, User, utcnow
 
@@ -43,8 +46,26 @@ def submit(kind: str, owner: User, params: dict, total: int) -> Job:
     job = Job(kind=kind, owner_id=owner.id, params=params, total=total, status="queued")
     db.session.add(job)
     db.session.commit()
-    _dispatch(job.id)
+    try:
+        _dispatch(job.id)
+    except Exception as exc:  # e.g. Redis unreachable: the job must not wait forever
+        log.exception("job %s could not be queued", job.id)
+        job.status, job.error, job.finished_at = "failed", f"not queued: {exc}"[:2000], utcnow()
+        db.session.commit()
+        raise WorkflowError(_("Background jobs are unavailable right now; please try again later."),
+                            status=503, code="unavailable") from exc
     return job
+
+
+def fail_stale(now: dt.datetime | None = None) -> int:
+    """Fail jobs that cannot finish any more: queued or running for longer than JOB_TIMEOUT (their
+    process died, or their worker was killed). Run by the in-process runner's loop."""
+    cutoff = (now or utcnow()) - dt.timedelta(seconds=current_app.config["JOB_TIMEOUT"])
+    count = db.session.execute(
+        db.update(Job).where(Job.status.in_(("queued", "running")), Job.created_at < cutoff)
+        .values(status="failed", error="lost: not finished within the job timeout", finished_at=utcnow())).rowcount
+    db.session.commit()
+    return count
 
 
 def _dispatch(job_id: int) -> None:

@@ -921,7 +921,7 @@ class Document(db.Model):
     aid_application_id: Mapped[int | None] = mapped_column(ForeignKey("aid_applications.id"), index=True)
     item_id: Mapped[int | None] = mapped_column(Integer)
     agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"))
-    number: Mapped[str | None] = mapped_column(String(60), index=True)
+    number: Mapped[str | None] = mapped_column(String(240), index=True)  # the prefix may be a long agency name
     template: Mapped[str] = mapped_column(String(60))
     template_version: Mapped[int] = mapped_column(Integer)
     locale: Mapped[str] = mapped_column(String(10))

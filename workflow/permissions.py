@@ -111,9 +111,12 @@ def _document(user: User, subject: Case | AidApplication, name: str, generate: b
     spec = definition.process_of(subject).by_document.get(name)
     if spec is None:
         return _deny(_l("Unknown document: %(name)s.", name=name), 404, "not_found")
+    from .documents.data import compartments_of  # (data imports labels, which import forms)
+
     allowed, reason = _view(user, subject)
-    if allowed and spec.compartment:
-        allowed, reason = _see_compartment(user, subject, spec.compartment)
+    for compartment in compartments_of(spec):
+        if allowed:
+            allowed, reason = _see_compartment(user, subject, compartment)
     if not allowed or not generate:
         return allowed, reason
     if not acting_roles(user, subject) & set(spec.roles):

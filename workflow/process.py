@@ -92,6 +92,8 @@ class DocumentSpec:
     """A document the process issues: rendered from `docs_templates/<name>.html` with the data that
     `workflow.documents.data` builds for each of its `recipients` (internal, court, family or
     partner agency: what a copy may carry is decided per recipient there, never in templates).
+    Who may read it follows from its sections too: a section drawn from a compartment (the exam,
+    the interviews, aid money, referrals, visits) limits it to that compartment's readers.
 
     `version` is the template's version: raise it whenever the template's wording changes, so that
     every stored PDF names the wording it was issued with. `items` lists the rows of the subject
@@ -111,8 +113,6 @@ class DocumentSpec:
     sections: tuple[str, ...]
     ready: Guard  # unmet reason or None
     items: Callable[[object], list] | None = None
-    # The case compartment whose readers alone may generate and read it (medical, interview, ...).
-    compartment: str | None = None
 
     def __post_init__(self) -> None:
         assert self.recipients and set(self.recipients) <= set(RECIPIENTS), self.name

@@ -1,5 +1,6 @@
 """The in-process escalation runner of the default set-up: a daemon thread per serving process that
-runs `escalation.run()` every ESCALATION_INTERVAL seconds. Started by the first request, so that CLI
+runs `escalation.run()` (and fails background jobs lost with a dead process: `jobs.fail_stale()`)
+every ESCALATION_INTERVAL seconds. Started by the first request, so that CLI
 commands (`flask db upgrade`) never start it; runs in several processes are safe (see escalation).
 Production set-ups with cron set ONESTOP_ESCALATION_RUNNER=off and call `flask --app wsgi escalate`.
 """
@@ -15,13 +16,14 @@ _lock = threading.Lock()
 
 
 def _loop(app: Flask, stop: threading.Event) -> None:
-    from . import escalation
+    from . import escalation, jobs
     from .extensions import db
 
     while not stop.wait(app.config["ESCALATION_INTERVAL"]):
         with app.app_context():
             try:
                 escalation.run()
+                jobs.fail_stale()
             except Exception:  # keep the thread alive; the next run retries
                 log.exception("escalation run failed")
             finally:

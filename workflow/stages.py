@@ -51,7 +51,9 @@ def add_suspect(ctx: Context) -> None:
 
 
 def record_consent(ctx: Context) -> None:
-    contact = next((c for c in ctx.case.contacts if c.id == ctx.data["given_by"] and c.can_act_for_child), None)
+    suspects = suspect_names(ctx.case)
+    contact = next((c for c in ctx.case.contacts if c.id == ctx.data["given_by"] and c.can_act_for_child
+                    and c.name.strip() not in suspects), None)
     if contact is None:
         raise Invalid(_l("Consent must come from a guardian or appropriate adult who is not a suspect."),
                       {"given_by": [str(_l("Not a valid choice."))]})
@@ -139,7 +141,8 @@ def waive_exam(ctx: Context) -> None:
 
 # --- interviews -------------------------------------------------------------------------------
 
-def _suspect_names(case) -> set[str]:
+def suspect_names(case) -> set[str]:
+    """The incident's suspects and the contacts flagged as suspects, by name."""
     names = {s.name.strip() for s in case.incident.suspects}
     names |= {c.name.strip() for c in case.contacts if c.is_suspect}
     return names
@@ -147,7 +150,7 @@ def _suspect_names(case) -> set[str]:
 
 def _check_attendance(case, attendees: list[dict]) -> None:
     """A suspect never attends; interviewer, psychologist and a guardian or appropriate adult must."""
-    suspects = _suspect_names(case)
+    suspects = suspect_names(case)
     named_suspects = [a["name"] for a in attendees if a["name"].strip() in suspects]
     if named_suspects:
         raise Invalid(_l("A suspect can never attend the interview: %(names)s.", names=", ".join(named_suspects)),

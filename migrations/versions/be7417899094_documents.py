@@ -66,7 +66,7 @@ def upgrade():
     sa.Column('aid_application_id', sa.Integer(), nullable=True),
     sa.Column('item_id', sa.Integer(), nullable=True),
     sa.Column('agency_id', sa.Integer(), nullable=False),
-    sa.Column('number', sa.String(length=60), nullable=True),
+    sa.Column('number', sa.String(length=240), nullable=True),
     sa.Column('template', sa.String(length=60), nullable=False),
     sa.Column('template_version', sa.Integer(), nullable=False),
     sa.Column('locale', sa.String(length=10), nullable=False),

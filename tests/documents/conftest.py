@@ -4,11 +4,18 @@ from __future__ import annotations
 
 import datetime as dt
 
+import helper_modules
 import pytest
 
 from workflow.clocks import local_today
 from workflow.demo import FLAG_DATA, drive_aid, fire
 from workflow.models import Agency
+
+
+@pytest.fixture
+def api(client, users, api_token):
+    """The JSON client of tests/api."""
+    return helper_modules.load("api/conftest.py").Api(client, api_token)
 
 
 @pytest.fixture

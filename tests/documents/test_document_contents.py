@@ -91,7 +91,7 @@ def test_psych_summary_never_has_session_notes(make_case, users, recipient):
     case = make_case("aid_review")
     content = _generate(users["psychologist"], case, "psych_summary", recipient)
     _check(content, present=(case.child_name, "存在中度焦虑，建议短程干预", "每周一次，共六次游戏治疗"),
-           absent=(PRIVATE_NOTE, SUSPECT))
+           absent=(PRIVATE_NOTE, SUSPECT, "CDI", "SCARED"))  # scale scores stay with the psychologist
 
 
 def test_referral_letter_to_the_partner_agency_carries_only_what_it_needs(followed_up, users):
@@ -119,7 +119,7 @@ def test_visit_record(followed_up, users, recipient):
 @pytest.mark.parametrize("recipient", ["internal", "court"])
 def test_closure_report(make_case, users, recipient):
     case = make_case("closed")
-    content = _generate(users["supervisor"], case, "closure_report", recipient)
+    content = _generate(users["case_prosecutor"], case, "closure_report", recipient)
     _check(content, present=(case.child_name, case.number, SUSPECT, POLICE_NO), absent=("外阴见轻度红肿",))
 
 

@@ -71,7 +71,9 @@ def test_a_batch_builds_one_zip_with_progress_for_its_owner_only(pages, register
     archive = pages.as_("intake_officer").get(f"/jobs/{job_id}/archive.zip")
     assert archive.status_code == 200
     with zipfile.ZipFile(io.BytesIO(archive.data)) as bundle:
-        manifest = json.loads(bundle.read("manifest.json"))
+        listing = json.loads(bundle.read("manifest.json"))
+        manifest = listing["documents"]
+        assert listing["failed"] == []
         names = {row["file"] for row in manifest}
         assert names == set(bundle.namelist()) - {"manifest.json"}
         kinds = {name.split("-")[1] for name in names}

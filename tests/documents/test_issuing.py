@@ -47,11 +47,15 @@ def test_finals_are_numbered_per_agency_series_and_year_and_keep_their_number(ma
     assert "草稿" not in pdf_text(a)
 
 
-def test_the_court_copy_is_a_separate_document(make_case, users, centre):
+def test_recipients_copies_share_the_issue_number(make_case, users, centre):
+    """One document issued once: the court's and the file's copies carry the same 文号, each with
+    versions of its own."""
     case = make_case("registered")
     internal = operations.generate(users["intake_officer"], case, "registration_form", "internal", final=True)
+    draft = operations.generate(users["intake_officer"], case, "registration_form", "court")
     court = operations.generate(users["intake_officer"], case, "registration_form", "court", final=True)
-    assert internal.key != court.key and court.version == 1 and court.number != internal.number
+    assert internal.key != court.key and (draft.version, court.version) == (1, 2)
+    assert court.number == internal.number and draft.number is None
 
 
 def test_the_snapshot_hash_and_template_are_stored(make_case, users, centre):

@@ -10,7 +10,6 @@ from flask_babel import gettext as _
 
 from ..api import _aid, _case, _errors, _json, _json_object, _ref, bp
 from ..errors import Invalid, NotFound
-from ..extensions import db
 from ..models import Document, Job
 from ..process import RECIPIENTS
 from ..serializers import utc
@@ -41,22 +40,21 @@ def _offer_json(offer: operations.Offer) -> dict:
             "may_generate": offer.may_generate, "versions": [document_json(d) for d in offer.versions]}
 
 
-def job_json(job: Job) -> dict:
+def job_json(job: Job, user) -> dict:
     body = {"id": job.id, "kind": job.kind, "status": job.status, "done": job.done, "total": job.total,
             "error": job.error, "created_at": utc(job.created_at), "started_at": utc(job.started_at),
             "finished_at": utc(job.finished_at), "url": url_for("api.get_job", job_id=job.id)}
     result = dict(job.result or {})
-    if "documents" in result:
-        body["documents"] = [document_json(d) for d in
-                             db.session.scalars(db.select(Document).where(Document.id.in_(result["documents"]))
-                                                .order_by(Document.id))]
+    if "documents" in result:  # those the owner may still read
+        body["documents"] = [document_json(d) for d in operations.readable(user, result["documents"])]
+        body["failed"] = result.get("failed", [])
     if result.get("archive"):
         body["archive_url"] = url_for("api.job_archive", job_id=job.id)
     return body
 
 
 def _accepted(job: Job):
-    response = jsonify(job_json(job))
+    response = jsonify(job_json(job, g.api_user))
     response.status_code = 202
     response.headers["Location"] = url_for("api.get_job", job_id=job.id)
     return response
@@ -103,7 +101,7 @@ def generate_batch(kind: str, subject_id: int):
 
 @bp.get("/jobs/<int:job_id>")
 def get_job(job_id: int):
-    return jsonify(job_json(operations.get_job(g.api_user, job_id)))
+    return jsonify(job_json(operations.get_job(g.api_user, job_id), g.api_user))
 
 
 @bp.get("/jobs/<int:job_id>/archive")
@@ -168,6 +166,8 @@ def openapi_part() -> tuple[dict, dict]:
             "id": integer, "kind": string, "status": {"type": "string", "enum": ["queued", "running", "done", "failed"]},
             "done": integer, "total": integer, "error": nullable_string, "created_at": dt, "started_at": dt,
             "finished_at": dt, "url": string, "documents": {"type": "array", "items": _ref("Document")},
+            "failed": {"type": "array", "items": {"type": "object"},
+                       "description": "batch entries that could not be generated, with the error"},
             "archive_url": string}},
         "DocumentCheck": {"type": "object", "properties": {
             "document_id": integer, "intact": {"type": "boolean", "description": "stored bytes hash to sha256"},

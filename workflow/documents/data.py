@@ -24,6 +24,7 @@ from ..extensions import db
 from ..labels import CHOICES, aid_level_label, choice_label, role_label
 from ..models import AidApplication, Case, User
 from ..settings import CATALOGS
+from ..stages import suspect_names
 
 
 def _day(value: dt.date | dt.datetime | None) -> str | None:
@@ -62,9 +63,9 @@ def _case_of(subject: Case | AidApplication) -> Case:
 
 def _case(subject, item, today) -> dict:
     case = _case_of(subject)
-    return {"number": case.number, "incident_number": case.incident.number, "centre": case.centre.name,
-            "opened_on": _day(case.created_at), "referral_source": _label("referral_source", case.referral_source),
-            "referral_detail": case.referral_detail, "interview_count": case.interview_count}
+    return {"number": case.number, "centre": case.centre.name, "opened_on": _day(case.created_at),
+            "referral_source": _label("referral_source", case.referral_source),
+            "interview_count": case.interview_count}
 
 
 def _child(subject, item, today) -> dict:
@@ -86,14 +87,20 @@ def _contact(contact) -> dict:
             "phone": contact.phone, "absent": contact.absent}
 
 
+def _not_suspects(case) -> list:
+    """The case's contacts except suspects, whether flagged or named among the incident's suspects."""
+    suspects = suspect_names(case)
+    return [c for c in case.contacts if not c.is_suspect and c.name.strip() not in suspects]
+
+
 def _contacts(subject, item, today) -> list[dict]:
-    return [_contact(c) for c in _case_of(subject).contacts if not c.is_suspect]
+    return [_contact(c) for c in _not_suspects(_case_of(subject))]
 
 
 def _guardian_contact(subject, item, today) -> dict | None:
     """The one adult a partner agency may call: a guardian who can act, else an appropriate adult."""
-    case = _case_of(subject)
-    usable = [c for c in case.guardians if c.can_act_for_child] or case.appropriate_adults
+    usable = [c for c in _not_suspects(_case_of(subject)) if c.can_act_for_child]
+    usable.sort(key=lambda c: c.kind != "guardian")
     return _contact(usable[0]) if usable else None
 
 
@@ -105,7 +112,9 @@ def _consent(subject, item, today) -> dict:
 
 def _incident(subject, item, today) -> dict:
     incident = _case_of(subject).incident
+    # The referral's own words describe what happened: they go where the incident goes.
     return {"number": incident.number, "offence": _label("offence", incident.offence_type),
+            "referral_detail": _case_of(subject).referral_detail,
             "police_case_no": incident.police_case_no, "court_case_no": incident.court_case_no,
             "occurred_on": _day(incident.occurred_on)}
 
@@ -162,7 +171,8 @@ def _assessment(subject, item, today) -> dict | None:
         return None
     return {"occurred_on": _day(assessment.occurred_on), "summary": assessment.summary,
             "psychologist": _user_name(assessment.recorded_by_id),
-            "risk_level": _label("risk", assessment.risk_level), "scales": dict(sorted((assessment.scales or {}).items())),
+            # Scale scores stay with the psychologist, as on the case page: the summary is shared.
+            "risk_level": _label("risk", assessment.risk_level),
             "plan": None if plan is None else {"kind": _label("plan", plan.plan_kind), "summary": plan.summary,
                                                "sessions_planned": plan.sessions_planned}}
 
@@ -199,7 +209,8 @@ def _decision(subject, item, today) -> dict:
             # who decided (the emergency path's deputy chief), else the level the amount required
             "level": str(aid_level_label(a.decided_by.aid_level if a.decided_by else a.required_level)),
             "note": a.decision_note,
-            "meeting": dict(a.meeting) if a.meeting else None}
+            # The meeting's date: its attendees and deliberation stay in the review file.
+            "meeting": {"on": a.meeting["on"]} if a.meeting else None}
 
 
 def _refusal(subject, item, today) -> dict:
@@ -296,6 +307,19 @@ SECTIONS_FOR: dict[str, frozenset[str]] = {
                          "refusal", "payment", "visit"}),
     "partner_agency": frozenset({"child_basic", "guardian_contact", "referral", "inquiry"}),
 }
+
+
+# The compartments a section draws from (by the process's compartment names): a document with the
+# section may be read only by those compartments' readers.
+SECTION_COMPARTMENTS: dict[str, tuple[str, ...]] = {
+    "exam": ("medical",), "interviews": ("interview",), "referral": ("referrals",), "visit": ("visits",),
+    "review": ("aid",), "decision": ("aid",), "refusal": ("aid",), "payment": ("aid",),
+    "course": ("aid", "referrals", "visits"),
+}
+
+
+def compartments_of(spec) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(c for section in spec.sections for c in SECTION_COMPARTMENTS.get(section, ())))
 
 
 def build(spec, subject, item, recipient: str, today: dt.date) -> dict:

@@ -20,6 +20,7 @@ from flask_babel import force_locale, format_date
 from flask_babel import gettext as _
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import defer
 
 from .. import definition, jobs
 from ..clocks import local_today
@@ -71,8 +72,15 @@ def subject_key(subject: Case | AidApplication) -> str:
     return f"{subject.process_name}:{subject.id}"
 
 
+def issue_key(spec: DocumentSpec, subject, item) -> str:
+    """The document as issued once (one decision, one letter): its recipients' copies share the
+    issue number."""
+    return f"{subject_key(subject)}/{spec.name}/{getattr(item, 'id', '-')}"
+
+
 def document_key(spec: DocumentSpec, subject, item, recipient: str) -> str:
-    return f"{subject_key(subject)}/{spec.name}/{getattr(item, 'id', '-')}/{recipient}"
+    """One recipient's copy, whose versions count up from 1."""
+    return f"{issue_key(spec, subject, item)}/{recipient}"
 
 
 def _spec(subject, name: str) -> DocumentSpec:
@@ -91,6 +99,16 @@ def _item(spec: DocumentSpec, subject, item_id: int | None):
     return item
 
 
+def _requested(user: User, subject, name: str, recipient: str, item_id: int | None):
+    """The spec and item of a generation request, once the user may generate it for `recipient`."""
+    spec = _spec(subject, name)
+    _check(user, f"generate_document:{spec.name}", subject)
+    if recipient not in spec.recipients:
+        raise Invalid(_("This document has no copy for that recipient."),
+                      {"recipient": [_("Choose one of the document's recipients.")]})
+    return spec, _item(spec, subject, item_id)
+
+
 def _check(user: User, action: str, subject) -> None:
     allowed, reason = can(user, action, subject)
     if not allowed:
@@ -99,7 +117,7 @@ def _check(user: User, action: str, subject) -> None:
 
 def offers(user: User, subject: Case | AidApplication) -> list[Offer]:
     rows = db.session.scalars(select(Document).where(Document.key.like(subject_key(subject) + "/%"))
-                              .order_by(Document.id.desc())).all()
+                              .options(defer(Document.data)).order_by(Document.id.desc())).all()
     by_key: dict[str, list[Document]] = {}
     for row in rows:
         by_key.setdefault(row.key.rsplit("/", 1)[0], []).append(row)
@@ -110,7 +128,7 @@ def offers(user: User, subject: Case | AidApplication) -> list[Offer]:
         may_generate = can(user, f"generate_document:{spec.name}", subject)
         unmet = spec.ready(subject)
         for item in spec.items(subject) if spec.items else [None]:
-            key = document_key(spec, subject, item, "-").rsplit("/", 1)[0]
+            key = issue_key(spec, subject, item)
             found.append(Offer(spec, item, str(unmet) if unmet else None,
                                may_generate[0] or may_generate[1].status == 422, by_key.get(key, [])))
     return found
@@ -183,26 +201,21 @@ def render_copy(spec: DocumentSpec, subject, item, recipient: str, agency, today
 def generate(user: User, subject: Case | AidApplication, name: str, recipient: str, *,
              item_id: int | None = None, final: bool = False, job_id: int | None = None) -> Document:
     """Render, number (final), store and record one document version; commits."""
-    spec = _spec(subject, name)
-    _check(user, f"generate_document:{spec.name}", subject)
-    if recipient not in spec.recipients:
-        raise Invalid(_("This document has no copy for that recipient."),
-                      {"recipient": [_("Choose one of the document's recipients.")]})
-    item = _item(spec, subject, item_id)
+    spec, item = _requested(user, subject, name, recipient, item_id)
     key = document_key(spec, subject, item, recipient)
-    previous = db.session.scalars(select(Document).where(Document.key == key)
-                                  .order_by(Document.version.desc())).all()
+    versions = db.session.scalar(select(func.count()).where(Document.key == key))
+    issued = db.session.scalar(select(Document.number).where(
+        Document.key.like(issue_key(spec, subject, item) + "/%"), Document.number.is_not(None)).limit(1))
     agency = _issuing_agency(subject)
     now = utcnow()
     today = local_today(now)
     number = None
     try:
         if final:
-            number = next((d.number for d in previous if d.number), None) or \
-                _next_number(agency, spec.series, today.year)
+            number = issued or _next_number(agency, spec.series, today.year)
         code = _new_code()
         snapshot, doc, pdf, pages = render_copy(spec, subject, item, recipient, agency, today, number=number,
-                                                version=len(previous) + 1, code=code)
+                                                version=versions + 1, code=code)
     except Exception:
         db.session.rollback()  # the issue number goes back too
         raise
@@ -248,12 +261,7 @@ def _load_subject(ref: dict):
 def request_generation(user: User, subject, name: str, recipient: str, *, item_id: int | None = None,
                        final: bool = False) -> Job:
     """Check what can be checked now (so the caller gets 403/404/422 at once), then queue the job."""
-    spec = _spec(subject, name)
-    _check(user, f"generate_document:{spec.name}", subject)
-    if recipient not in spec.recipients:
-        raise Invalid(_("This document has no copy for that recipient."),
-                      {"recipient": [_("Choose one of the document's recipients.")]})
-    _item(spec, subject, item_id)
+    _requested(user, subject, name, recipient, item_id)
     params = {"subject": _subject_ref(subject), "document": name, "recipient": recipient, "item_id": item_id,
               "final": final}
     return jobs.submit("document", user, params, total=1)
@@ -288,20 +296,27 @@ def _document_job(job: Job, progress) -> dict:  # noqa: ARG001 - one unit: progr
     return {"documents": [document.id]}
 
 
-def _batch_documents(job: Job, progress) -> list[Document]:
+def _batch_documents(job: Job, progress) -> tuple[list[Document], list[dict]]:
+    """Generate each entry in turn, each in its own transaction. One that fails (its case moved on,
+    the user lost access, a rendering error) is reported and the batch goes on."""
     p = job.params
-    made = []
+    made, failed = [], []
     for done, (name, item_id, subject_ref) in enumerate(p["documents"], start=1):
-        subject = _load_subject(subject_ref)
-        made.append(generate(job.owner, subject, name, p["recipient"], item_id=item_id, final=p["final"],
-                             job_id=job.id))
+        try:
+            made.append(generate(job.owner, _load_subject(subject_ref), name, p["recipient"], item_id=item_id,
+                                 final=p["final"], job_id=job.id))
+        except (WorkflowError, render.DocumentError) as exc:
+            db.session.rollback()
+            failed.append({"document": name, "item_id": item_id, "subject": subject_ref, "error": str(exc)})
         progress(done)
-    return made
+    return made, failed
 
 
 @jobs.handler("document_batch")
 def _batch_job(job: Job, progress) -> dict:
-    made = _batch_documents(job, progress)
+    made, failed = _batch_documents(job, progress)
+    if not made:
+        raise WorkflowError(_("No document could be generated: %(error)s", error=failed[0]["error"]))
     buffer = io.BytesIO()
     store = document_store()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_STORED) as archive:  # PDFs are compressed already
@@ -311,11 +326,12 @@ def _batch_job(job: Job, progress) -> dict:
             archive.writestr(filename, store.get(document.storage_key))
             manifest.append({"file": filename, "title": document.title, "number": document.number,
                              "version": document.version, "sha256": document.sha256, "code": document.code})
-        archive.writestr("manifest.json", json.dumps(manifest, ensure_ascii=False, indent=2))
+        archive.writestr("manifest.json", json.dumps({"documents": manifest, "failed": failed},
+                                                     ensure_ascii=False, indent=2))
     key, content = f"zip/{secrets.token_hex(16)}.zip", buffer.getvalue()
     store.put(key, content)
     db.session.commit()
-    return {"documents": [d.id for d in made], "archive": key, "size": len(content)}
+    return {"documents": [d.id for d in made], "failed": failed, "archive": key, "size": len(content)}
 
 
 def get_job(user: User, job_id: int) -> Job:
@@ -326,10 +342,20 @@ def get_job(user: User, job_id: int) -> Job:
     return job
 
 
+def readable(user: User, document_ids: list[int]) -> list[Document]:
+    """Those of the documents the user may still read (access may have ended since the job ran)."""
+    rows = db.session.scalars(select(Document).where(Document.id.in_(document_ids)).order_by(Document.id))
+    return [d for d in rows if can(user, f"read_document:{d.kind}", _subject_of(d))[0]]
+
+
 def job_archive(user: User, job_id: int) -> bytes:
+    """A batch's ZIP, while its owner may still read every document in it."""
     job = get_job(user, job_id)
-    key = (job.result or {}).get("archive")
-    content = document_store().get(key) if job.status == "done" and key else None
+    result = job.result or {}
+    key = result.get("archive") if job.status == "done" else None
+    if key is None or len(readable(user, result.get("documents", []))) != len(result.get("documents", [])):
+        raise NotFound(_("This job has no archive."))
+    content = document_store().get(key)
     if content is None:
         raise NotFound(_("This job has no archive."))
     return content
@@ -360,7 +386,12 @@ def pdf_bytes(document: Document) -> bytes:
 
 
 def latest_version(document: Document) -> int:
-    return db.session.scalar(select(func.max(Document.version)).where(Document.key == document.key))
+    """The newest version that supersedes this one: for a final, the newest final (a later draft
+    replaces nothing); for a draft, the newest version of any kind."""
+    stmt = select(func.max(Document.version)).where(Document.key == document.key)
+    if document.status == "final":
+        stmt = stmt.where(Document.status == "final")
+    return db.session.scalar(stmt)
 
 
 def check_stored(document: Document) -> dict:

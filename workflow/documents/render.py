@@ -21,6 +21,8 @@ from jinja2 import FileSystemLoader, StrictUndefined, select_autoescape
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 from markupsafe import Markup
 
+from forms.base import yuan
+
 from .. import ROOT
 
 TEMPLATES = ROOT / "docs_templates"
@@ -41,14 +43,6 @@ def cn_date(value: str | None) -> str:
     day = dt.date.fromisoformat(value[:10])
     text = f"{day.year}年{day.month}月{day.day}日"
     return text + (" " + value[11:16] if len(value) > 10 else "")
-
-
-def yuan(fen: int | None) -> str:
-    if fen is None:
-        return ""
-    sign = "-" if fen < 0 else ""
-    whole, cents = divmod(abs(fen), 100)
-    return f"{sign}{whole:,}.{cents:02d}"
 
 
 def yuan_upper(fen: int | None) -> str:
@@ -129,11 +123,14 @@ _render_lock = threading.Lock()  # Pango and fontconfig are not safe across thre
 def _glyphs_checked():
     handler = _GlyphWarnings()
     logger = logging.getLogger("weasyprint")
+    level = logger.level
+    logger.setLevel(logging.WARNING)  # whatever ONESTOP_LOG_LEVEL says, the warnings must be seen
     logger.addHandler(handler)
     try:
         yield
     finally:
         logger.removeHandler(handler)
+        logger.setLevel(level)
     if handler.messages:
         raise DocumentError("missing glyphs (is the CJK font installed? `make sysdeps`): "
                             + "; ".join(handler.messages[:3]))
