@@ -17,8 +17,9 @@ POT := $(TRANSLATIONS)/messages.pot
 
 # System packages: graphviz (`dot`, workflow diagram), CJK fonts and HarfBuzz subsetting (Chinese documents;
 # without libharfbuzz-subset0 a Chinese PDF takes ~30x longer), poppler-utils (`pdftoppm`, document
-# samples), redis-server (the RQ job runner of production set-ups; the tests run it too).
-SYS_PACKAGES := graphviz fonts-noto-cjk libharfbuzz-subset0 poppler-utils redis-server
+# samples), redis-server (the RQ job runner of production set-ups; the tests run it too),
+# fonts-dejavu-core (a font without CJK glyphs: the test that a missing CJK font fails rendering).
+SYS_PACKAGES := graphviz fonts-noto-cjk libharfbuzz-subset0 poppler-utils redis-server fonts-dejavu-core
 
 # gunicorn bind address for `make run`.
 HOST ?= 127.0.0.1

@@ -59,7 +59,7 @@ def _free_port() -> int:
 def redis_url(tmp_path):
     binary = shutil.which("redis-server")
     if binary is None:
-        pytest.skip("needs redis-server (installed by `make sysdeps`)")
+        pytest.skip("needs redis-server: `make sysdeps` installs it, so `make test` and .ci/run have it")
     port = _free_port()
     server = subprocess.Popen([binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "",
                                "--appendonly", "no", "--dir", str(tmp_path)],

@@ -84,7 +84,8 @@ def test_a_missing_cjk_font_fails_the_rendering(tmp_path):
     """With fontconfig limited to a Latin font, the Chinese text has no glyphs: that is an error."""
     latin = Path("/usr/share/fonts/truetype/dejavu")
     if not latin.is_dir():
-        pytest.skip("needs fonts-dejavu-core (a font without CJK glyphs), installed with fontconfig")
+        pytest.skip("needs fonts-dejavu-core (a font without CJK glyphs): `make sysdeps` installs it, "
+                    "so `make test` and .ci/run have it")
     config = tmp_path / "fonts.conf"
     config.write_text(f'<?xml version="1.0"?><fontconfig><dir>{latin}</dir>'
                       f'<cachedir>{tmp_path / "cache"}</cachedir></fontconfig>')

@@ -21,7 +21,15 @@ from typing import Any
 
 from ..clocks import local
 from ..extensions import db
-from ..labels import CHOICES, aid_level_label, choice_label, role_label
+from ..labels import (
+    CHOICES,
+    INTERVIEW_KIND_LABELS,
+    REFERRAL_STATUS_LABELS,
+    VISIT_STATUS_LABELS,
+    aid_level_label,
+    choice_label,
+    role_label,
+)
 from ..models import AidApplication, Case, User
 from ..settings import CATALOGS
 from ..stages import suspect_names
@@ -149,17 +157,11 @@ def _exam(subject, item, today) -> dict | None:
 
 
 def _interviews(subject, item, today) -> list[dict]:
-    return [{"sequence": i.sequence, "kind": str(_interview_kind(i.kind)), "started_at": _minute(i.started_at),
+    return [{"sequence": i.sequence, "kind": str(INTERVIEW_KIND_LABELS.get(i.kind, i.kind)), "started_at": _minute(i.started_at),
              "ended_at": _minute(i.ended_at), "av_reference": i.av_reference,
              "prior_reference": i.prior_reference, "prior_agency": i.prior_agency, "notes": i.notes,
              "attendees": [{"name": a.name, "role": _label("attendee_role", a.role)} for a in i.attendees]}
             for i in _case_of(subject).interviews]
-
-
-def _interview_kind(kind: str) -> str:
-    from ..labels import INTERVIEW_KIND_LABELS
-
-    return INTERVIEW_KIND_LABELS.get(kind, kind)
 
 
 def _assessment(subject, item, today) -> dict | None:
@@ -263,24 +265,12 @@ def _course(subject, item, today) -> dict:
         "aid": [{"number": a.number, "state": str(definition.AID.by_state[a.state].label),
                  "approved_fen": a.approved_fen, "paid_fen": a.paid_fen} for a in case.aid_applications],
         "referrals": [{"kind": _label("referral_kind", r.kind), "agency": r.agency.name,
-                       "status": _referral_status(r.status), "outcome": r.outcome} for r in case.referrals],
-        "visits": [{"due_on": _day(v.due_on), "done_on": _day(v.done_on), "status": _visit_status(v.status),
+                       "status": str(REFERRAL_STATUS_LABELS.get(r.status, r.status)), "outcome": r.outcome} for r in case.referrals],
+        "visits": [{"due_on": _day(v.due_on), "done_on": _day(v.done_on), "status": str(VISIT_STATUS_LABELS.get(v.status, v.status)),
                     "mode": _label("visit_mode", v.mode), "cancel_reason": v.cancel_reason or ""}
                    for v in case.visits],
         "opened_on": _day(case.created_at),
     }
-
-
-def _referral_status(status: str) -> str:
-    from ..labels import REFERRAL_STATUS_LABELS
-
-    return str(REFERRAL_STATUS_LABELS.get(status, status))
-
-
-def _visit_status(status: str) -> str:
-    from ..labels import VISIT_STATUS_LABELS
-
-    return str(VISIT_STATUS_LABELS.get(status, status))
 
 
 def _inquiry(subject, item, today) -> dict:

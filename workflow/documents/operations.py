@@ -22,11 +22,13 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import defer
 
+from forms.base import yuan
+
 from .. import definition, jobs
 from ..clocks import local_today
 from ..errors import Invalid, NotFound, WorkflowError
 from ..extensions import db
-from ..labels import RECIPIENT_LABELS
+from ..labels import CHOICES, RECIPIENT_LABELS, choice_label
 from ..models import (
     AidApplication,
     AidLedgerEntry,
@@ -136,9 +138,6 @@ def offers(user: User, subject: Case | AidApplication) -> list[Offer]:
 
 def item_label(item) -> str:
     """How the documents page names the row a document is about."""
-    from forms.base import yuan
-    from ..labels import CHOICES, choice_label
-
     if isinstance(item, Referral):
         return f"{choice_label(CHOICES['referral_kind'], item.kind)} · {item.agency.name}"
     if isinstance(item, Visit):
@@ -170,7 +169,7 @@ def format_number(agency, series: str, year: int, sequence: int) -> str:
     return f"{agency.doc_prefix or agency.name}{series}〔{year}〕{sequence}号"
 
 
-def _issuing_agency(subject):
+def issuing_agency(subject):
     return subject.agency if isinstance(subject, AidApplication) else subject.centre
 
 
@@ -206,7 +205,7 @@ def generate(user: User, subject: Case | AidApplication, name: str, recipient: s
     versions = db.session.scalar(select(func.count()).where(Document.key == key))
     issued = db.session.scalar(select(Document.number).where(
         Document.key.like(issue_key(spec, subject, item) + "/%"), Document.number.is_not(None)).limit(1))
-    agency = _issuing_agency(subject)
+    agency = issuing_agency(subject)
     now = utcnow()
     today = local_today(now)
     number = None

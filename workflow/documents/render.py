@@ -17,7 +17,7 @@ from contextlib import contextmanager
 from functools import cache
 
 from flask_babel import gettext, ngettext
-from jinja2 import FileSystemLoader, StrictUndefined, select_autoescape
+from jinja2 import FileSystemLoader, StrictUndefined, TemplateError, select_autoescape
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 from markupsafe import Markup
 
@@ -93,8 +93,6 @@ def environment() -> ImmutableSandboxedEnvironment:
 
 def render_html(template: str, data: dict, doc: dict) -> str:
     """The document's HTML: `data` is the (redacted) data snapshot, `doc` its issue metadata."""
-    from jinja2 import TemplateError
-
     try:
         return environment().get_template(f"{template}.html").render(data=data, doc=doc, qr=Markup(doc["qr_svg"]))
     except TemplateError as exc:

@@ -15,9 +15,9 @@ from .. import definition
 from ..clocks import local_today
 from ..extensions import db
 from ..models import Agency, AidApplication, Case, utcnow
-from .operations import _issuing_agency, format_number, render_copy
+from .operations import issuing_agency, format_number, render_copy
 
-SAMPLE_CODE = "SAMPLEXXXX"
+SAMPLE_CODE = "SAMPLE2345"  # printed where a real copy has its verification code
 
 
 def sample_inquiry() -> SimpleNamespace:
@@ -40,7 +40,7 @@ def _copies():
     for process, model in ((definition.CASE, Case), (definition.AID, AidApplication)):
         for spec in process.documents:
             subject, item = _subject_and_item(spec, model)
-            yield spec, subject, item, _issuing_agency(subject)
+            yield spec, subject, item, issuing_agency(subject)
     register = db.session.scalar(select(Agency).where(Agency.kind == "procuratorate").order_by(Agency.id))
     for spec in definition.REGISTRY_DOCUMENTS:
         yield spec, sample_inquiry(), None, register

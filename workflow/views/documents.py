@@ -2,6 +2,8 @@
 job progress, and the public verification page (no login)."""
 from __future__ import annotations
 
+from urllib.parse import quote
+
 from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -92,13 +94,7 @@ def pdf(document_id: int):
     filename = f"{document.number or document.kind}-v{document.version}.pdf"
     return Response(content, mimetype="application/pdf", headers={
         "Content-Disposition": f"attachment; filename=\"{document.kind}-v{document.version}.pdf\"; "
-                               f"filename*=UTF-8''{_quote(filename)}"})
-
-
-def _quote(text: str) -> str:
-    from urllib.parse import quote
-
-    return quote(text, safe="")
+                               f"filename*=UTF-8''{quote(filename, safe='')}"})
 
 
 @bp.get("/jobs/<int:job_id>")
