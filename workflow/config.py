@@ -1,6 +1,8 @@
 """Configuration from environment variables, with safe defaults for a local install."""
 from __future__ import annotations
 
+import base64
+import binascii
 import os
 from pathlib import Path
 
@@ -65,6 +67,17 @@ def load(instance_path: str) -> dict:
         # Generated PDFs: in the database ("database") or as files under DOCUMENT_DIR ("file").
         "DOCUMENT_STORE": os.environ.get("ONESTOP_DOCUMENT_STORE", "database"),
         "DOCUMENT_DIR": os.environ.get("ONESTOP_DOCUMENT_DIR", str(Path(instance_path) / "documents")),
+        # The register: the HMAC key that matches ID numbers and the AES-256 key (32 bytes, url-safe
+        # base64) that seals who people are. Development derives both from SECRET_KEY; production
+        # must set them. Changing either makes existing entries unmatchable or unreadable.
+        "REGISTRY_HMAC_KEY": os.environ.get("REGISTRY_HMAC_KEY", ""),
+        "REGISTRY_ENCRYPTION_KEY": os.environ.get("REGISTRY_ENCRYPTION_KEY", ""),
+        # The agency named on inquiry result notices (default: that of the first registry maintainer).
+        "REGISTRY_AGENCY": os.environ.get("ONESTOP_REGISTRY_AGENCY", ""),
+        # Per employer: single inquiries per hour, batches per day, rows per batch.
+        "REGISTRY_INQUIRIES_PER_HOUR": int(os.environ.get("ONESTOP_REGISTRY_INQUIRIES_PER_HOUR", "200")),
+        "REGISTRY_BATCHES_PER_DAY": int(os.environ.get("ONESTOP_REGISTRY_BATCHES_PER_DAY", "10")),
+        "REGISTRY_BATCH_MAX_ROWS": int(os.environ.get("ONESTOP_REGISTRY_BATCH_MAX_ROWS", "100000")),
     }
 
 
@@ -72,6 +85,18 @@ def check_production(config: dict) -> None:
     """Refuse to run in production with the built-in development secret, or a bad setting."""
     if config["ENV_NAME"] == "production" and config["SECRET_KEY"] in ("", DEFAULT_SECRET):
         raise RuntimeError("SECRET_KEY must be set to a random value when ONESTOP_ENV=production")
+    if config["ENV_NAME"] == "production" and not (config["REGISTRY_HMAC_KEY"] and config["REGISTRY_ENCRYPTION_KEY"]):
+        raise RuntimeError("REGISTRY_HMAC_KEY and REGISTRY_ENCRYPTION_KEY must be set when ONESTOP_ENV=production")
+    if config["REGISTRY_ENCRYPTION_KEY"]:
+        try:
+            key = base64.urlsafe_b64decode(config["REGISTRY_ENCRYPTION_KEY"])
+        except (ValueError, binascii.Error):
+            key = b""
+        if len(key) != 32:
+            raise RuntimeError("REGISTRY_ENCRYPTION_KEY must be 32 bytes in url-safe base64 "
+                               "(python -c 'import os,base64;print(base64.urlsafe_b64encode(os.urandom(32)).decode())')")
+    if config["REGISTRY_HMAC_KEY"] and len(config["REGISTRY_HMAC_KEY"]) < 32:
+        raise RuntimeError("REGISTRY_HMAC_KEY must be at least 32 characters")
     if config["ESCALATION_RUNNER"] not in ("inprocess", "off"):
         raise RuntimeError("ONESTOP_ESCALATION_RUNNER must be 'inprocess' or 'off'")
     if config["JOB_RUNNER"] not in ("inprocess", "rq"):
