@@ -42,9 +42,11 @@ from forms.followup import (
 from forms.intake import AddContactForm, AddSuspectForm, ConsentForm, CreateCaseForm
 from forms.interview import InterviewForm, PriorInterviewForm
 from forms.psych import AssessmentForm, PlanForm, PsychNoteForm
+from forms.registry import JudgmentForm
 from forms.team import AssignMemberForm
 
 from . import aid, stages
+from .registry import judgments
 from .models import AID_ENDED_WITHOUT_AID, AID_LEVELS
 from .process import Clock, DocumentSpec, Process, State, TaskSpec, Transition
 
@@ -377,6 +379,9 @@ TRANSITIONS: tuple[Transition, ...] = (
                form=ReasonForm),
     Transition("reopen", _l("Reopen"), ("closed",), "follow_up", ("supervisor",), form=ReasonForm),
     # suspension keeps the state and blocks everything but resume and team changes
+    # A judgment often comes after closure; one with an employment ban proposes a register entry.
+    Transition("record_judgment", _l("Record a judgment"), (*FROM_REGISTERED, "closed"), None, ("case_prosecutor",),
+               form=JudgmentForm, apply=judgments.record_judgment),
     Transition("suspend", _l("Suspend"), OPEN, None, ("supervisor",), form=ReasonForm,
                guards=(not_suspended,), apply=stages.suspend),
     Transition("resume", _l("Resume"), OPEN, None, ("supervisor",), form=ReasonForm,

@@ -1,6 +1,7 @@
 """The one permission check: `can(user, action, obj) -> (allowed, reason)`.
 
-Pages, the API and the tests all call it. `obj` is a case or an aid application. A refusal's
+Pages, the API and the tests all call it. `obj` is a case or an aid application, or for the
+register's actions (`registry_*`) an inquiry, a change or a re-check. A refusal's
 reason is a `Denial`: a display string that also carries the HTTP status (403 wrong role, not on
 the team or an unmet permit such as the approver level, 404 no access, 409 wrong state or
 suspended, 422 an unmet guard).
@@ -12,7 +13,7 @@ from flask_babel import lazy_gettext as _l
 from . import definition
 from .errors import Denial
 from .labels import role_label
-from .models import TEAM_ROLES, AidApplication, Case, User
+from .models import TEAM_ROLES, AidApplication, Case, RegistryChange, RegistryInquiry, RegistryRecheck, User
 
 ALLOWED: tuple[bool, None] = (True, None)
 CASE_ROLES = (*TEAM_ROLES, "supervisor")
@@ -128,7 +129,49 @@ def _document(user: User, subject: Case | AidApplication, name: str, generate: b
     return ALLOWED
 
 
-def can(user: User | None, action: str, obj: Case | AidApplication | None = None) -> tuple[bool, Denial | None]:
+def _registry(user: User, action: str, obj):
+    """The register: employers' HR inquire and see their own employer's inquiries (others' are
+    not found); maintainers keep entries, with every change decided by a second maintainer."""
+    maintainer = "registry_maintainer" in user.roles
+    if action == "registry_inquire":
+        return ALLOWED if "employer_hr" in user.roles else _deny(
+            _l("Only an employer's HR staff make entry inquiries."), 403, "forbidden")
+    if action == "registry_maintain":
+        return ALLOWED if maintainer else _deny(_l("Only registry maintainers keep the register."), 403, "forbidden")
+    if action == "registry_log":
+        return ALLOWED if maintainer or "auditor" in user.roles else _deny(
+            _l("Only registry maintainers and auditors read the inquiry log."), 403, "forbidden")
+    if obj is None:
+        raise ValueError(f"{action} needs a register object")
+    if action in ("registry_view_inquiry", "registry_recheck"):
+        own = "employer_hr" in user.roles and obj.agency_id == user.agency_id
+        if not (own or (maintainer and action == "registry_view_inquiry")):
+            return _deny(_l("Inquiry not found."), 404, "not_found")
+        if action == "registry_recheck":
+            if obj.result != "record":
+                return _deny(_l("Only a result with a record can be re-checked."), 409, "wrong_state")
+            if obj.recheck is not None:
+                return _deny(_l("A re-check of this inquiry was already requested."), 409, "wrong_state")
+        return ALLOWED
+    if not maintainer:
+        return _deny(_l("Only registry maintainers keep the register."), 403, "forbidden")
+    if action == "registry_decide":
+        if obj.status != "open":
+            return _deny(_l("This change has already been decided."), 409, "wrong_state")
+        if obj.proposed_by_id == user.id:
+            return _deny(_l("A second maintainer must decide a change you proposed."), 403, "four_eyes")
+        return ALLOWED
+    if action == "registry_review":
+        return ALLOWED if obj.result == "pending_review" else _deny(
+            _l("This inquiry is not awaiting a manual review."), 409, "wrong_state")
+    if action == "registry_resolve":
+        return ALLOWED if obj.status == "open" else _deny(
+            _l("This re-check has already been resolved."), 409, "wrong_state")
+    raise ValueError(f"unknown register action {action}")
+
+
+def can(user: User | None, action: str,
+        obj: Case | AidApplication | RegistryChange | RegistryInquiry | RegistryRecheck | None = None) -> tuple[bool, Denial | None]:
     if user is None or not getattr(user, "is_authenticated", False) or not user.active:
         return _deny(_l("Please log in."), 401, "unauthorized")
     if action == "create_case":
@@ -141,6 +184,8 @@ def can(user: User | None, action: str, obj: Case | AidApplication | None = None
         if user.has_role(*CASE_ROLES, *AID_DEPARTMENT_ROLES):
             return ALLOWED
         return _deny(_l("No access to case data."), 403, "forbidden")
+    if action.startswith("registry_"):
+        return _registry(user, action, obj)
     if action in ("manage_users", "manage_agencies", "manage_settings", "manage_wages"):
         return ALLOWED if user.has_role("admin") else _deny(_l("Administrators only."), 403, "forbidden")
     if obj is None:

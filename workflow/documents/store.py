@@ -14,13 +14,15 @@ from flask import current_app
 from ..extensions import db
 from ..models import DocumentBlob
 
-KEY = re.compile(r"[a-z]+/[A-Za-z0-9_-]+\.(pdf|zip)")
+KEY = re.compile(r"[a-z]+/[A-Za-z0-9_-]+\.(pdf|zip|bin)")
 
 
 class DocumentStore(Protocol):
     def put(self, key: str, content: bytes) -> None: ...
 
     def get(self, key: str) -> bytes | None: ...
+
+    def delete(self, key: str) -> None: ...
 
 
 class DatabaseStore:
@@ -32,6 +34,9 @@ class DatabaseStore:
     def get(self, key: str) -> bytes | None:
         blob = db.session.get(DocumentBlob, key)
         return None if blob is None else bytes(blob.content)
+
+    def delete(self, key: str) -> None:
+        db.session.execute(db.delete(DocumentBlob).where(DocumentBlob.key == key))
 
 
 class FileStore:
@@ -65,6 +70,9 @@ class FileStore:
             return self._path(key).read_bytes()
         except FileNotFoundError:
             return None
+
+    def delete(self, key: str) -> None:
+        self._path(key).unlink(missing_ok=True)
 
 
 def document_store() -> DocumentStore:

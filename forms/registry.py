@@ -1,0 +1,103 @@
+"""The register: a judgment recorded on a victim case (a case trigger) and the register's own pages
+(inquiries, batches, entries, decisions, reviews, re-checks)."""
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+from wtforms import BooleanField, DateField, HiddenField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, InputRequired, Length, Optional
+
+from .base import ActionForm
+
+BAN_CHOICES = [("none", _l("No employment ban")), ("until", _l("Employment ban until a day")),
+               ("lifelong", _l("Lifelong employment ban"))]
+
+
+def id_type_choices():
+    from workflow.labels import ID_TYPE_LABELS
+
+    return list(ID_TYPE_LABELS.items())
+
+
+def category_choices():
+    from workflow.labels import REGISTRY_CATEGORY_LABELS
+
+    return list(REGISTRY_CATEGORY_LABELS.items())
+
+
+class JudgmentForm(ActionForm):
+    """A court judgment about one of the incident's suspects. With an employment ban it proposes a
+    register entry, so the defendant's ID number is needed then (it goes only into the sealed
+    entry, never into the case history)."""
+
+    private_fields = frozenset({"defendant_id_number", "defendant_birth_date"})
+
+    defendant = SelectField(_l("Defendant"), validators=[DataRequired()])
+    court = StringField(_l("Court"), validators=[DataRequired(), Length(max=200)])
+    number = StringField(_l("Judgment number"), validators=[DataRequired(), Length(max=100)])
+    judged_on = DateField(_l("Judgment date"), validators=[DataRequired()])
+    ban = SelectField(_l("Employment ban"), choices=BAN_CHOICES, validators=[DataRequired()])
+    ban_until = DateField(_l("Ban ends on"), validators=[Optional()])
+    defendant_id_type = SelectField(_l("Defendant's ID document"), choices=id_type_choices, default="resident_id")
+    defendant_id_number = StringField(_l("Defendant's ID number"), validators=[Optional(), Length(max=40)])
+    defendant_birth_date = DateField(_l("Defendant's birth date (documents other than a resident ID)"),
+                                     validators=[Optional()])
+
+    def bind_case(self, case) -> None:
+        self.defendant.choices = [(s.name, s.name) for s in case.incident.suspects]
+
+
+class InquiryForm(FlaskForm):
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=120)])
+    id_type = SelectField(_l("ID document"), choices=id_type_choices, default="resident_id")
+    id_number = StringField(_l("ID number"), validators=[DataRequired(), Length(max=40)])
+    birth_date = DateField(_l("Birth date (documents other than a resident ID)"), validators=[Optional()])
+    post = StringField(_l("Proposed post"), validators=[Optional(), Length(max=120)])
+    consent = BooleanField(_l("I hold this person's written consent to this inquiry"),
+                           validators=[InputRequired(_l("An inquiry needs the person's written consent."))])
+
+
+class BatchForm(FlaskForm):
+    file = FileField(_l("CSV file"), validators=[FileRequired()])
+    consent = BooleanField(_l("I hold the written consent of every person in the file"),
+                           validators=[InputRequired(_l("A batch needs the written consent of every person in it."))])
+
+
+class RecheckForm(FlaskForm):
+    reason = TextAreaField(_l("Why should the result be re-checked?"), validators=[DataRequired(), Length(max=2000)])
+
+
+class EntryForm(FlaskForm):
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=120)])
+    id_type = SelectField(_l("ID document"), choices=id_type_choices, default="resident_id")
+    id_number = StringField(_l("ID number"), validators=[DataRequired(), Length(max=40)])
+    birth_date = DateField(_l("Birth date (documents other than a resident ID)"), validators=[Optional()])
+    category = SelectField(_l("Category"), choices=category_choices)
+    ban_lifelong = BooleanField(_l("Lifelong ban"))
+    ban_until = DateField(_l("Ban ends on"), validators=[Optional()])
+    source_document = StringField(_l("Judgment or decision"), validators=[DataRequired(), Length(max=200)])
+    source_date = DateField(_l("Date of the judgment or decision"), validators=[DataRequired()])
+    reason = TextAreaField(_l("Reason for the change"), validators=[DataRequired(), Length(max=2000)])
+    version = HiddenField()  # the entry's version, for corrections (409 when stale)
+
+
+class DecisionForm(FlaskForm):
+    note = TextAreaField(_l("Note"), validators=[Optional(), Length(max=2000)])
+
+
+class RemovalForm(FlaskForm):
+    version = HiddenField()
+    reason = TextAreaField(_l("Reason for the removal"), validators=[DataRequired(), Length(max=2000)])
+
+
+class ReviewForm(FlaskForm):
+    result = SelectField(_l("Decision"), choices=[("record", _l("The same person: record")),
+                                                  ("no_record", _l("Not the same person: no record"))])
+
+
+class ResolveRecheckForm(FlaskForm):
+    outcome = SelectField(_l("Outcome"), choices=[("upheld", _l("The record stands")),
+                                                  ("corrected", _l("The result was wrong: no record"))])
+    resolution = TextAreaField(_l("Reply to the employer (never the record's content)"),
+                               validators=[DataRequired(), Length(max=2000)])
