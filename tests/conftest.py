@@ -48,7 +48,10 @@ USERS = {
     "aid_approver_officer": ("M", ["aid_officer", "aid_approver"]),  # acts in both roles (four-eyes)
     "finance_officer": ("F", ["finance_officer"]),
     "registry_maintainer": ("M", ["registry_maintainer"]),
-    "employer_hr": ("F", ["employer_hr"]),
+    "registry_maintainer_2": ("F", ["registry_maintainer"]),  # the second pair of eyes
+    "employer_hr": ("F", ["employer_hr"]),  # of a school
+    "employer_hr_2": ("M", ["employer_hr"]),  # a colleague at the same school
+    "kindergarten_hr": ("F", ["employer_hr"]),  # another employer
     "auditor": ("M", ["auditor"]),
     "admin": ("M", ["admin"]),
     # Same roles, another centre: never on our teams.
@@ -59,7 +62,7 @@ USERS = {
 }
 AID_LEVELS = {"aid_approver": "department_head", "aid_deputy": "deputy_chief", "aid_chief": "chief",
               "aid_approver_officer": "deputy_chief"}
-PROCURATORATE_ROLES = ("aid_officer", "aid_approver", "finance_officer", "case_prosecutor")
+PROCURATORATE_ROLES = ("aid_officer", "aid_approver", "finance_officer", "case_prosecutor", "registry_maintainer")
 # Average monthly wage of the test region: the aid cap is 36 x 10,000 yuan = 360,000 yuan.
 MONTHLY_WAGE_FEN = 1_000_000
 
@@ -151,13 +154,19 @@ def users(app) -> dict:
     procuratorate = Agency(name="测试检察院", kind="procuratorate", region="测试市")
     remote = Agency(name="外省检察院", kind="procuratorate", region="外省市")
     civil_affairs = Agency(name="测试民政局", kind="civil_affairs")
-    db.session.add_all([centre, other, procuratorate, remote, civil_affairs])
+    school = Agency(name="测试实验小学", kind="school")
+    kindergarten = Agency(name="测试幼儿园", kind="school")
+    db.session.add_all([centre, other, procuratorate, remote, civil_affairs, school, kindergarten])
     db.session.add(AverageWage(year=local_today().year, region="测试市", monthly_fen=MONTHLY_WAGE_FEN))
     db.session.commit()
     made = {}
     for key, (sex, roles) in USERS.items():
         if key.startswith("other_"):
             agency = other
+        elif key.startswith("employer_hr"):
+            agency = school
+        elif key == "kindergarten_hr":
+            agency = kindergarten
         elif key.startswith("remote_"):
             agency = remote
         elif set(roles) & set(PROCURATORATE_ROLES):
