@@ -31,6 +31,7 @@ from ..labels import (
     role_label,
 )
 from ..models import AidApplication, Case, User
+from ..registry.identity import masked
 from ..settings import CATALOGS
 from ..stages import suspect_names
 
@@ -53,13 +54,6 @@ def _label(kind: str, value: str | None) -> str:
 
 def _catalog(name: str, codes: list[str]) -> list[str]:
     return [str(CATALOGS[name].get(code, code)) for code in codes or []]
-
-
-def _masked_id(number: str | None) -> str:
-    """Enough of an ID number to match a person on paper, not enough to reuse it."""
-    if not number:
-        return ""
-    return number[:3] + "*" * max(len(number) - 7, 0) + number[-4:] if len(number) > 7 else "*" * len(number)
 
 
 def _case_of(subject: Case | AidApplication) -> Case:
@@ -87,7 +81,7 @@ def _child_basic(subject, item, today) -> dict:
     case = _case_of(subject)
     return {"name": case.child_name, "sex": _label("sex", case.child_sex),
             "birth_date": _day(case.child_birth_date), "age": case.age_on(today),
-            "id_number": _masked_id(case.child_id_number)}
+            "id_number": masked(case.child_id_number)}
 
 
 def _contact(contact) -> dict:
@@ -276,7 +270,7 @@ def _course(subject, item, today) -> dict:
 def _inquiry(subject, item, today) -> dict:
     """An entry inquiry of the register: the answer and nothing about the record behind it."""
     return {"number": subject.number, "person_name": subject.person_name,
-            "id_number": _masked_id(subject.id_number), "post": subject.post, "employer": subject.employer,
+            "id_number": masked(subject.id_number), "post": subject.post, "employer": subject.employer,
             "asked_on": _day(subject.asked_at), "record": subject.result == "record"}
 
 

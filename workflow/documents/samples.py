@@ -7,7 +7,6 @@ import shutil
 import subprocess
 import tempfile
 from pathlib import Path
-from types import SimpleNamespace
 
 from sqlalchemy import select
 
@@ -15,15 +14,16 @@ from .. import definition
 from ..clocks import local_today
 from ..extensions import db
 from ..models import Agency, AidApplication, Case, utcnow
-from .operations import issuing_agency, format_number, render_copy
+from ..registry.operations import NoticeSubject
+from .operations import format_number, issuing_agency, render_copy
 
 SAMPLE_CODE = "SAMPLE2345"  # printed where a real copy has its verification code
 
 
-def sample_inquiry() -> SimpleNamespace:
-    """An entry inquiry as the register will record it (the register's own model comes later)."""
-    return SimpleNamespace(number="Q2026-000123", person_name="王某某", id_number="440106199001011234",
-                           post="小学语文教师", employer="市实验小学", asked_at=utcnow(), result="no_record")
+def sample_inquiry() -> NoticeSubject:
+    """An entry inquiry as its notice sees it."""
+    return NoticeSubject(number="2026-0000123", person_name="王某某", id_number="440106199001011234",
+                         post="小学语文教师", employer="市实验小学", asked_at=utcnow(), result="no_record")
 
 
 def _subject_and_item(spec, model):
