@@ -109,6 +109,9 @@ DATA: dict[str, Callable] = {
     "extend_clock": lambda c, u: {"task_id": next(t.id for t in c.tasks if t.is_open),
                                   "new_due": (local_today() + dt.timedelta(days=30)).isoformat(),
                                   "reason": "鉴定机构排期已满，经主管同意延长。"},
+    "record_judgment": lambda c, u: {"defendant": c.incident.suspects[0].name, "court": "测试市人民法院",
+                                     "number": "（2026）测刑初1号", "judged_on": today() - dt.timedelta(days=10),
+                                     "ban": "none"},
 }
 
 
@@ -176,6 +179,7 @@ PREPARE: dict[str, tuple] = {
     "suspend": ("registered",),
     "resume": ("registered", "suspend"),
     "extend_clock": ("registered",),
+    "record_judgment": ("follow_up",),
 }
 
 
