@@ -595,6 +595,10 @@ def openapi_document() -> dict:
     document_schemas, document_paths = documents_api.openapi_part()
     schemas.update(document_schemas)
     paths.update(document_paths)
+    registry_schemas, registry_paths = registry_api.openapi_part()
+    schemas.update(registry_schemas)
+    schemas["Job"]["properties"].update(registry_api.JOB_PROPERTIES)
+    paths.update(registry_paths)
     return {
         "openapi": "3.1.0",
         "info": {"title": "OneStop API", "version": f"1 (workflow definition {definition.VERSION})",
@@ -609,5 +613,7 @@ def openapi_document() -> dict:
     }
 
 
-# The document and job endpoints live with the documents; importing them registers their routes.
+# The document and job endpoints live with the documents, the register's with the register;
+# importing them registers their routes.
 from .documents import api as documents_api  # noqa: E402
+from .registry import api as registry_api  # noqa: E402

@@ -50,6 +50,11 @@ def job_json(job: Job, user) -> dict:
         body["failed"] = result.get("failed", [])
     if result.get("archive"):
         body["archive_url"] = url_for("api.job_archive", job_id=job.id)
+    if job.kind == "registry_batch" and job.status == "done" and job.owner_id == user.id:
+        body["result_csv"] = url_for("api.registry_batch_result", job_id=job.id)
+        body["inquiries_url"] = url_for("api.list_registry_inquiries", job_id=job.id)
+        body["counts"] = {key: result.get(key, 0)
+                          for key in ("rows", "invalid", "record", "no_record", "pending_review")}
     return body
 
 
