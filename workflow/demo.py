@@ -15,6 +15,8 @@ from . import definition, engine, escalation
 from .clocks import local_today
 from .documents import operations as documents
 from .extensions import db
+from .registry import identity
+from .registry import operations as registry
 from .models import AidApplication, Agency, AverageWage, Case, User, utcnow
 from .services import cases as case_service
 from .services.users import create_user
@@ -32,6 +34,7 @@ AGENCIES: tuple[tuple[str, str, str], ...] = (
     ("市民政局", "civil_affairs", ""),
     ("市教育局", "education", ""),
     ("市实验小学", "school", ""),
+    ("市第一幼儿园", "school", ""),
     ("市中级人民法院", "court", ""),
     ("市司法局法律援助中心", "justice_bureau", ""),
     ("市残疾人联合会", "disabled_persons_federation", ""),
@@ -58,7 +61,9 @@ DEMO_USERS: tuple[tuple[str, str, str, tuple[str, ...], str], ...] = (
     ("social", "黄芳", "F", ("social_worker",), "市妇女联合会"),
     ("supervisor", "吴主任", "F", ("supervisor",), CENTRE),
     ("registry", "郑伟", "M", ("registry_maintainer",), "市人民检察院"),
+    ("registry2", "马晓红", "F", ("registry_maintainer",), "市人民检察院"),  # the second pair of eyes
     ("school_hr", "何老师", "F", ("employer_hr",), "市实验小学"),
+    ("kinder_hr", "梁园长", "F", ("employer_hr",), "市第一幼儿园"),
     ("auditor", "冯审计", "M", ("auditor",), "市人民检察院"),
     ("admin", "系统管理员", "M", ("admin",), "市检察院信息中心"),
 )
@@ -325,11 +330,54 @@ def seed(password: str) -> bool:
     # Issued documents: the registration form of a closed case for the court, and a drafted one.
     documents.generate(actors["intake_officer"], made["closed"][0], "registration_form", "court", final=True)
     documents.generate(actors["intake_officer"], made["registered"][0], "registration_form", "internal")
+    _seed_registry(made["closed"][0], actors)
     # Escalation as if it had run since yesterday: the examiner was told, now the supervisors are.
     escalation.run(utcnow() - dt.timedelta(hours=25))
     escalation.run()
     log.info("demo data loaded")
     return True
+
+
+def demo_id(region: str, born: dt.date, sequence: int) -> str:
+    body = f"{region}{born:%Y%m%d}{sequence:03d}"
+    return body + identity.check_digit(body)
+
+
+def _seed_registry(closed_case: Case, actors: dict) -> None:
+    """Entries in force (a conviction, a lifelong ban, a ban that has ended), one awaiting the second
+    maintainer, one proposed by a judgment on a closed case, and the school's inquiries: a record
+    (with its notice), no record, and one awaiting manual review."""
+    maintainer, second = (db.session.scalar(select(User).where(User.username == name))
+                          for name in ("registry", "registry2"))
+    school_hr = db.session.scalar(select(User).where(User.username == "school_hr"))
+    today = local_today()
+    base = {"id_type": "resident_id", "birth_date": None, "ban_lifelong": False, "ban_until": None}
+    in_force = (
+        {"name": "王某", "id_number": demo_id("440106", dt.date(1980, 4, 2), 117), "category": "conviction_indecency",
+         "source_document": "（2023）穗0106刑初512号刑事判决书", "source_date": dt.date(2023, 11, 20)},
+        {"name": "孙某", "id_number": demo_id("440104", dt.date(1975, 8, 9), 52), "category": "employment_ban",
+         "ban_lifelong": True, "source_document": "（2024）穗0104刑初77号刑事判决书", "source_date": dt.date(2024, 3, 5)},
+        {"name": "李某", "id_number": demo_id("440111", dt.date(1990, 1, 30), 33), "category": "employment_ban",
+         "ban_until": today - dt.timedelta(days=30), "source_document": "（2019）穗0111刑初301号刑事判决书",
+         "source_date": dt.date(2019, 6, 1)},
+    )
+    for values in in_force:
+        change = registry.propose_entry(maintainer, base | values, "判决生效，录入信息库。")
+        registry.decide_change(second, change.id, True, "已与判决书核对。")
+    registry.propose_entry(second, base | {"name": "周某", "id_number": demo_id("440103", dt.date(1986, 12, 1), 71),
+                                           "category": "administrative_penalty",
+                                           "source_document": "穗公(越)行罚决字〔2025〕1021号",
+                                           "source_date": dt.date(2025, 9, 12)}, "行政处罚决定书已送达。")
+    fire(actors["case_prosecutor"], closed_case, "record_judgment", {
+        "defendant": closed_case.incident.suspects[0].name, "court": "市中级人民法院", "number": "（2026）穗01刑初15号",
+        "judged_on": today - dt.timedelta(days=20), "ban": "lifelong", "defendant_id_type": "resident_id",
+        "defendant_id_number": demo_id("440105", dt.date(1978, 7, 15), 93)})
+    applicant = {"id_type": "resident_id", "post": "小学语文教师"}
+    registry.inquire(school_hr, applicant | {"name": "王某", "id_number": in_force[0]["id_number"]}, True)
+    registry.inquire(school_hr, applicant | {"name": "陈某", "id_number": demo_id("440106", dt.date(1995, 5, 5), 12),
+                                             "post": "体育教师"}, True)
+    registry.inquire(school_hr, applicant | {"name": "孙某", "id_number": demo_id("440102", dt.date(1975, 8, 9), 8),
+                                             "post": "保安"}, True)
 
 
 def _backdate(case: Case, by: dt.timedelta, keep: dt.timedelta | None = None) -> None:
