@@ -101,3 +101,23 @@ class ResolveRecheckForm(FlaskForm):
                                                   ("corrected", _l("The result was wrong: no record"))])
     resolution = TextAreaField(_l("Reply to the employer (never the record's content)"),
                                validators=[DataRequired(), Length(max=2000)])
+
+
+class EntrySearchForm(FlaskForm):
+    """The maintainers' search (GET): by ID number, or by name and birth date together."""
+
+    class Meta:
+        csrf = False
+
+    id_number = StringField(_l("ID number"), validators=[Optional(), Length(max=40)])
+    name = StringField(_l("Name"), validators=[Optional(), Length(max=120)])
+    birth_date = DateField(_l("Birth date"), validators=[Optional()])
+
+    def validate(self, extra_validators=None) -> bool:
+        if not super().validate(extra_validators):
+            return False
+        if bool(self.name.data) != bool(self.birth_date.data) and not self.id_number.data:
+            target = self.birth_date if self.name.data else self.name
+            target.errors = [*target.errors, str(_l("Search by name needs the birth date too."))]
+            return False
+        return True

@@ -23,7 +23,7 @@ def _security_headers(response):
     response.headers.setdefault("X-Frame-Options", "DENY")
     response.headers.setdefault("Referrer-Policy", "no-referrer")
     if request.path.startswith(("/cases", "/aid", "/inbox", "/notifications", "/documents", "/jobs", "/verify",
-                                "/api/")):
+                                "/registry", "/api/")):
         response.headers.setdefault("Cache-Control", "no-store")  # case data never sits in caches
     return response
 
@@ -38,9 +38,10 @@ def _error_page(status: int, message: str):
 
 
 def init_app(app: Flask) -> None:
+    from ..registry import views as registry
     from . import admin, aid, auth, cases, documents, inbox, notifications
 
-    for module in (auth, inbox, cases, aid, admin, notifications, documents):
+    for module in (auth, inbox, cases, aid, admin, notifications, documents, registry):
         app.register_blueprint(module.bp)
     app.after_request(_security_headers)
 

@@ -9,6 +9,7 @@ from flask_babel import format_date, format_datetime, get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
+from sqlalchemy import select
 from wtforms.fields import DateField, DateTimeField, FieldList, FormField
 from wtforms.fields.core import UnboundField
 
@@ -19,7 +20,7 @@ from ..clocks import local_today
 from ..diagram import workflow_svg
 from ..errors import NotFound, StaleVersion, WorkflowError
 from ..extensions import db
-from ..models import Case, User, utcnow
+from ..models import Case, Judgment, User, utcnow
 from ..permissions import can
 from ..services import cases as case_service
 from ..labels import CATALOG_FIELDS, CHOICES
@@ -165,6 +166,8 @@ def _value_of(case: Case, transition, key: str, value: Any) -> Any:
         return value
     field_class = unbound.field_class
     choices = unbound.kwargs.get("choices")
+    if callable(choices):  # choices built when the form is (e.g. ID document types)
+        choices = choices()
     try:
         if isinstance(value, str) and issubclass(field_class, DateField):  # (a DateTimeField subclass)
             return format_date(dt.date.fromisoformat(value))
@@ -244,6 +247,12 @@ def fire_from_page(subject, transition, fire_function, render, show_url: str):
     return redirect(show_url + f"#action-{transition.trigger}" if transition.internal else show_url)
 
 
+def judgments_of(case: Case) -> list[Judgment]:
+    """The judgments recorded on the case (the page shows court, number, date, ban and the proposed
+    entry's status; never the defendant's ID number, which only the sealed entry keeps)."""
+    return list(db.session.scalars(select(Judgment).where(Judgment.case_id == case.id).order_by(Judgment.id)))
+
+
 def _render_case(case: Case, *, failed: dict | None = None, status: int = 200):
     """The case page. `failed`: the action that was just refused (trigger, form, message, fields)."""
     actions, forms = action_forms(case, failed)
@@ -253,7 +262,7 @@ def _render_case(case: Case, *, failed: dict | None = None, status: int = 200):
     return render_template(
         "cases/show.html", case=case, actions=actions, forms=forms, failed=failed or {}, see=see,
         others=others, timeline=timeline(case, case.events, see), state=definition.STATE_BY_NAME[case.state],
-        today=local_today(), now=utcnow(), choices=CHOICES, yuan=yuan,
+        today=local_today(), now=utcnow(), choices=CHOICES, yuan=yuan, judgments=judgments_of(case),
     ), status
 
 
