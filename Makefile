@@ -37,7 +37,7 @@ endif
 
 APT_INSTALL := $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends
 
-.PHONY: help venv sysdeps translations babel-extract db seed run test diagram samples clean distclean
+.PHONY: help venv sysdeps translations babel-extract db seed run test diagram samples bench-registry clean distclean
 
 help:
 	@echo "make run            install what is missing, migrate, load demo data, serve http://$(HOST):$(PORT)"
@@ -50,6 +50,7 @@ help:
 	@echo "make seed           load the demo data (once) and print the demo logins"
 	@echo "make diagram        regenerate docs/workflow.svg and docs/aid.svg"
 	@echo "make samples        regenerate docs/samples/*.png (every document, from a fresh demo database)"
+	@echo "make bench-registry register benchmark: batch screening vs a plain SQL join, inquiry latency (installs wrk)"
 	@echo "make clean          remove caches and compiled catalogs; distclean also removes .venv"
 
 # ---------------------------------------------------------------------------------------------
@@ -134,6 +135,21 @@ samples: venv sysdeps translations
 	  export DATABASE_URL="sqlite:///$$tmp/samples.sqlite" ONESTOP_ESCALATION_RUNNER=off && \
 	  $(FLASK) db upgrade >/dev/null && $(FLASK) calendar-load >/dev/null && $(FLASK) seed-demo >/dev/null && \
 	  $(FLASK) document-samples --out docs/samples
+
+# The register's benchmark (bench/registry.py: ~5 minutes, 1M synthetic entries in a temp dir; with
+# DATABASE_URL set to an empty PostgreSQL database it runs there too). wrk is the load generator.
+BENCH_ARGS ?=
+
+bench-registry: venv sysdeps translations
+	@if ! command -v wrk >/dev/null 2>&1; then \
+	  if command -v apt-get >/dev/null 2>&1; then \
+	    echo "==> installing wrk"; \
+	    $(SUDO) apt-get update && $(APT_INSTALL) wrk; \
+	  else \
+	    echo "warning: wrk is missing; the single-inquiry load test will be skipped" >&2; \
+	  fi; \
+	fi
+	$(BIN)/python bench/registry.py $(BENCH_ARGS)
 
 clean:
 	find . -path ./$(VENV) -prune -o -type d -name __pycache__ -exec rm -rf {} +

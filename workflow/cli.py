@@ -146,6 +146,8 @@ def document_samples_command(out: Path, dpi: int):
 
 
 def init_app(app: Flask) -> None:
+    from .registry.cli import registry_cli
+
     for command in (create_user_command, seed_demo_command, workflow_diagram_command, workflow_table_command,
-                    calendar_load_command, escalate_command, document_samples_command):
+                    calendar_load_command, escalate_command, document_samples_command, registry_cli):
         app.cli.add_command(command)

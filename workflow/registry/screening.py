@@ -116,7 +116,8 @@ def _rows(text: str) -> tuple[dict[str, int], list[tuple[int, list[str]]]]:
         message = _("The file is empty.")
         raise Invalid(message, {"file": [message]})
     columns = columns_of(header)
-    return columns, [(number, row) for number, row in enumerate(reader, start=1) if any(c.strip() for c in row)]
+    # A row counts when any cell has more than white space (one join and strip: this runs twice per row).
+    return columns, [(number, row) for number, row in enumerate(reader, start=1) if "".join(row).strip()]
 
 
 def submit_batch(user: User, content: bytes, consent: bool) -> Job:
