@@ -117,6 +117,9 @@ def app(database_template, tmp_path):
     with application.app_context():
         calendar.load_file()  # the holiday file's years, as `make db` loads them
         yield application
+        executor = application.extensions.get("job_executor")
+        if executor is not None:  # background jobs finish before the database goes
+            executor.shutdown(wait=True)
         db.session.remove()
         if USE_PG:
             tables = ", ".join(t.name for t in db.metadata.sorted_tables)

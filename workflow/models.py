@@ -1128,15 +1128,18 @@ class RegistryInquiry(db.Model):
         CheckConstraint("consent", name="consent"),  # no inquiry without the person's consent
         CheckConstraint("result = 'no_record' OR person IS NOT NULL", name="person_kept"),
         Index("ix_registry_inquiries_agency_time", "agency_id", "created_at"),
-        UniqueConstraint("job_id", "row_no", name="uq_registry_inquiries_job_row"),
+        # The rate limit and the enumeration watch read an employer's recent single inquiries.
+        Index("ix_registry_inquiries_single", "agency_id", "created_at",
+              sqlite_where=text("job_id IS NULL"), postgresql_where=text("job_id IS NULL")),
+        UniqueConstraint("job_id", "row_no", name="uq_registry_inquiries_job_row"),  # also finds a batch's rows
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"))
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
-    job_id: Mapped[int | None] = mapped_column(ForeignKey("jobs.id"), index=True)
+    job_id: Mapped[int | None] = mapped_column(ForeignKey("jobs.id"))
     row_no: Mapped[int | None] = mapped_column(Integer)
-    id_hmac: Mapped[str] = mapped_column(String(64), index=True)
+    id_hmac: Mapped[str] = mapped_column(String(64))
     name_dob_hmac: Mapped[str] = mapped_column(String(64))
     person: Mapped[bytes | None] = mapped_column(LargeBinary)
     post: Mapped[str] = mapped_column(String(120), default="")

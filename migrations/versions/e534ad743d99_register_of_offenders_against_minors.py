@@ -153,8 +153,8 @@ def upgrade():
     )
     with op.batch_alter_table('registry_inquiries', schema=None) as batch_op:
         batch_op.create_index('ix_registry_inquiries_agency_time', ['agency_id', 'created_at'], unique=False)
-        batch_op.create_index(batch_op.f('ix_registry_inquiries_id_hmac'), ['id_hmac'], unique=False)
-        batch_op.create_index(batch_op.f('ix_registry_inquiries_job_id'), ['job_id'], unique=False)
+        batch_op.create_index('ix_registry_inquiries_single', ['agency_id', 'created_at'], unique=False,
+                              sqlite_where=sa.text('job_id IS NULL'), postgresql_where=sa.text('job_id IS NULL'))
 
     op.create_table('registry_rechecks',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -199,8 +199,8 @@ def downgrade():
 
     op.drop_table('registry_rechecks')
     with op.batch_alter_table('registry_inquiries', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_registry_inquiries_job_id'))
-        batch_op.drop_index(batch_op.f('ix_registry_inquiries_id_hmac'))
+        batch_op.drop_index('ix_registry_inquiries_single', sqlite_where=sa.text('job_id IS NULL'),
+                            postgresql_where=sa.text('job_id IS NULL'))
         batch_op.drop_index('ix_registry_inquiries_agency_time')
 
     op.drop_table('registry_inquiries')

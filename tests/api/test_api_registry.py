@@ -198,8 +198,14 @@ def test_rate_limit_is_a_429_with_retry_after(api, users, app):
 
 # --- re-check -----------------------------------------------------------------------------------
 
+def _remove(users, entry) -> None:
+    """The entry's removal, proposed and approved: what a corrected re-check needs first."""
+    change = operations.propose_removal(users["registry_maintainer"], entry.id, "证件信息错误", entry.version)
+    operations.decide_change(users["registry_maintainer_2"], change.id, True)
+
+
 def test_recheck_flow(api, users):
-    entry_in_force(users, source_document=SOURCE)
+    entry = entry_in_force(users, source_document=SOURCE)
     body = answered(api)
     url = f"/registry/inquiries/{body['inquiry_id']}/recheck"
     api.error(api.post(url, "employer_hr", json={"reason": "  "}), 422)
@@ -215,6 +221,7 @@ def test_recheck_flow(api, users):
     shown = assert_clean(api.get(path(body["url"]), "employer_hr"))
     assert shown["recheck"]["id"] == recheck["id"] and shown["may_recheck"] is False
 
+    _remove(users, entry)
     operations.resolve_recheck(users["registry_maintainer"], recheck["id"], "corrected",
                                "经复核，系同名同生日的另一人，结果更正为无记录。")
     shown = assert_clean(api.get(path(body["url"]), "employer_hr"))

@@ -121,3 +121,16 @@ def test_the_database_holds_no_readable_identity(users):
     for column in ("person",):
         raw = db.session.execute(text(f"SELECT {column} FROM registry_entries")).scalar()
         assert "赵某某".encode() not in bytes(raw) and resident_id(sequence=777).encode() not in bytes(raw)
+
+
+def test_of_two_decisions_at_once_only_one_takes_effect(users):
+    change = operations.propose_entry(users["registry_maintainer"], entry_data(), "判决生效")
+    # another maintainer's rejection lands between this one's read and its decision
+    db.session.execute(text("UPDATE registry_changes SET status = 'rejected', decided_by_id = :by, "
+                            "decided_at = CURRENT_TIMESTAMP WHERE id = :id"),
+                       {"by": users["registry_maintainer_2"].id, "id": change.id})
+    with pytest.raises(WorkflowError) as caught:
+        entries.decide(users["registry_maintainer_2"], change, True, "")
+    assert caught.value.status == 409
+    db.session.expire_all()
+    assert (change.status, change.entry.status) == ("open", "pending")  # the rejection was rolled back with it

@@ -13,7 +13,9 @@ from registry_helpers import CATEGORY_WORDS, ask, entry_in_force, resident_id, w
 from workflow.clocks import local_today
 from workflow.errors import WorkflowError
 from workflow.labels import REGISTRY_CATEGORY_LABELS
-from workflow.models import Document, RegistryAlert, RegistryInquiry
+from workflow.documents import operations as documents
+from workflow.extensions import db
+from workflow.models import DocumentBlob, RegistryAlert, RegistryInquiry
 from workflow.registry import operations
 
 
@@ -35,7 +37,7 @@ def test_hit_is_a_record_with_a_notice_that_says_nothing_of_the_entry(users):
     assert "赵某" in text and "幼儿园保育员" in text and resident_id() not in text
     for word in (*CATEGORY_WORDS, "粤01刑初9号", *(str(label) for label in REGISTRY_CATEGORY_LABELS.values())):
         assert word not in text
-    assert "inquiry" in document.data and "category" not in str(document.data)
+    assert "inquiry" in documents.snapshot_of(document) and "category" not in str(documents.snapshot_of(document))
 
 
 def test_miss_is_no_record(users):
@@ -117,9 +119,9 @@ def test_an_employer_sees_only_its_own_inquiries(users):
 
 
 def test_recheck_upheld_and_corrected(users):
-    entry_in_force(users)
+    entry = entry_in_force(users)
     inquiry = ask(users)
-    first_notice = Document.query.filter_by(inquiry_id=inquiry.id).one()
+    first_notice, _pdf = operations.notice_for(users["employer_hr"], inquiry.id)
     with pytest.raises(WorkflowError) as caught:  # a reason is needed
         operations.request_recheck(users["employer_hr"], inquiry.id, " ")
     assert caught.value.status == 422
@@ -130,11 +132,36 @@ def test_recheck_upheld_and_corrected(users):
     assert [r.id for r in operations.open_rechecks(users["registry_maintainer"])] == [recheck.id]
     with pytest.raises(WorkflowError):
         operations.resolve_recheck(users["employer_hr"], recheck.id, "corrected", "x")
+    # one maintainer alone cannot clear a hit while the entry is in force
+    with pytest.raises(WorkflowError) as caught:
+        operations.resolve_recheck(users["registry_maintainer"], recheck.id, "corrected", "经复核，更正为无记录。")
+    assert caught.value.status == 409 and caught.value.code == "still_recorded"
+    assert inquiry.result == "record" and recheck.status == "open"
+    removal = operations.propose_removal(users["registry_maintainer"], entry.id, "身份信息错误", entry.version)
+    operations.decide_change(users["registry_maintainer_2"], removal.id, True)
     operations.resolve_recheck(users["registry_maintainer"], recheck.id, "corrected", "经复核，查询结果更正为无记录。")
     assert inquiry.result == "no_record" and recheck.status == "corrected"
-    notices = Document.query.filter_by(inquiry_id=inquiry.id).order_by(Document.version).all()
-    assert [d.version for d in notices] == [1, 2] and notices[1].number == first_notice.number
-    assert notices[1].data["inquiry"]["record"] is False
+    corrected, _pdf = operations.notice_for(users["employer_hr"], inquiry.id)
+    assert corrected.version == 2 and corrected.number == first_notice.number
+    assert documents.snapshot_of(corrected)["inquiry"]["record"] is False
+
+
+def test_an_upheld_recheck_keeps_the_record(users):
+    entry_in_force(users)
+    inquiry = ask(users)
+    recheck = operations.request_recheck(users["employer_hr"], inquiry.id, "本人有异议")
+    operations.resolve_recheck(users["registry_maintainer"], recheck.id, "upheld", "经复核，维持原查询结果。")
+    assert (inquiry.result, recheck.status, recheck.resolution) == ("record", "upheld", "经复核，维持原查询结果。")
+
+
+def test_the_notice_is_sealed_at_rest(users):
+    entry_in_force(users, name="赵某某")
+    inquiry = ask(users, name="赵某某", post="保育员")
+    document, pdf = operations.notice_for(users["employer_hr"], inquiry.id)
+    assert document.storage_key.startswith("sealed/") and "赵某某" not in str(document.data)
+    stored = bytes(db.session.get(DocumentBlob, document.storage_key).content)
+    assert stored != pdf and b"%PDF" not in stored[:64]
+    assert documents.check_stored(document)["intact"]  # verification hashes the opened bytes
 
 
 def test_a_no_record_answer_cannot_be_rechecked(users):

@@ -350,7 +350,7 @@ def test_a_manual_review_from_the_dashboard(pages, users):
 
 
 def test_a_recheck_requested_and_resolved_on_the_pages(app, pages, users):
-    entry_in_force(users)
+    entry = entry_in_force(users)
     inquiry_id = inquiry_id_of(inquire_page(pages))
     empty = pages.as_("employer_hr").post(f"/registry/inquiries/{inquiry_id}/recheck", data={"reason": ""})
     assert empty.status_code == 422 and 'id="reason-error1"' in empty.get_data(as_text=True)
@@ -365,6 +365,12 @@ def test_a_recheck_requested_and_resolved_on_the_pages(app, pages, users):
     missing = pages.as_("registry_maintainer").post(f"/registry/rechecks/{recheck.id}/resolve", data={
         f"recheck-{recheck.id}-outcome": "corrected", f"recheck-{recheck.id}-resolution": ""})
     assert missing.status_code == 422 and f'id="recheck-{recheck.id}-resolution-error1"' in missing.get_data(as_text=True)
+    reply = {f"recheck-{recheck.id}-outcome": "corrected",
+             f"recheck-{recheck.id}-resolution": "经核实，该记录与被查询人不符，查询结果更正为无记录。"}
+    refused = pages.as_("registry_maintainer").post(f"/registry/rechecks/{recheck.id}/resolve", data=reply)
+    assert refused.status_code == 302 and db.session.get(RegistryInquiry, inquiry_id).result == "record"
+    removal = operations.propose_removal(users["registry_maintainer"], entry.id, "证件信息错误", entry.version)
+    operations.decide_change(users["registry_maintainer_2"], removal.id, True)
     done = pages.as_("registry_maintainer").post(f"/registry/rechecks/{recheck.id}/resolve", data={
         f"recheck-{recheck.id}-outcome": "corrected",
         f"recheck-{recheck.id}-resolution": "经核实，该记录与被查询人不符，查询结果更正为无记录。"})

@@ -75,17 +75,18 @@ def test_the_result_is_the_submitters_alone(users):
 def test_nothing_readable_stays_at_rest(users):
     job = run_batch(users, f"姓名,证件号码\n钱某某,{resident_id(sequence=321)}\n".encode())
     blobs = db.session.execute(text("SELECT key, content FROM document_blobs")).all()
-    assert [key.split("/")[0] for key, _content in blobs] == ["result"]  # the upload is deleted
+    assert len(blobs) == 1 and blobs[0][0] == job.result["result"]  # the upload is deleted
     for _key, content in blobs:
         assert "钱某某".encode() not in bytes(content) and resident_id(sequence=321).encode() not in bytes(content)
     assert db.session.get(DocumentBlob, job.params["upload"]) is None
 
 
 @pytest.mark.parametrize("content, message", [
-    (b"", "empty"),
-    ("姓名,岗位\n钱某,教师\n".encode(), "missing"),
-    ("姓名,证件号码\n".encode(), "1 to"),
+    (b"", "文件为空"),
+    ("姓名,岗位\n钱某,教师\n".encode(), "缺少：证件号码"),
+    ("姓名,证件号码\n".encode(), "1 至 100000 行"),
     (b"\xff\xfe\x00\x00garbage\x81", "UTF-8"),
+    ('姓名,证件号码\n"钱某,' .encode() + b"x" * 200_000 + b'"\n', "CSV"),  # a cell beyond the csv field limit
 ])
 def test_unusable_files_are_refused_at_once(users, content, message):
     with pytest.raises(WorkflowError) as caught:
@@ -112,6 +113,24 @@ def test_a_batch_needs_consent_a_role_and_respects_the_limits(app, users):
         screening.submit_batch(users["employer_hr_2"], content, True)  # the same school's quota
     assert caught.value.status == 429
     run_batch(users, content, who="kindergarten_hr")
+
+
+def test_old_spreadsheet_line_endings(users):
+    entry_in_force(users)
+    job = run_batch(users, f"姓名,证件号码\r赵某,{resident_id()}\r钱某,{resident_id(sequence=7)}\r".encode())
+    assert [r["result"] for r in rows_of(users, job)] == ["record", "no_record"]
+
+
+def test_a_failed_screening_deletes_the_upload(monkeypatch, users):
+    def broken(*args):
+        raise RuntimeError("database went away")
+
+    monkeypatch.setattr(screening.entries, "match_ids", broken)
+    job = screening.submit_batch(users["employer_hr"], f"姓名,证件号码\n钱某,{resident_id()}\n".encode(), True)
+    job = jobs.wait(job.id, 30)
+    assert job.status == "failed" and "database went away" in job.error
+    assert db.session.get(DocumentBlob, job.params["upload"]) is None
+    assert RegistryInquiry.query.count() == 0
 
 
 def test_sequential_ids_in_a_batch_raise_an_alert(users):

@@ -8,6 +8,7 @@ builds batches of every document of a case or application into one ZIP.
 """
 from __future__ import annotations
 
+import base64
 import hashlib
 import io
 import json
@@ -43,10 +44,12 @@ from ..models import (
     utcnow,
 )
 from ..permissions import can
+from ..registry import identity
 from ..process import DocumentSpec
 from . import data, render
 from .store import document_store
 
+SEALED_DATA = "sealed-document-data"
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O or 1/I: people type it from paper
 
 
@@ -198,10 +201,12 @@ def render_copy(spec: DocumentSpec, subject, item, recipient: str, agency, today
 
 
 def issue_version(spec: DocumentSpec, subject, item, recipient: str, agency, *, key: str, issued_key: str,
-                  final: bool, user: User | None, job_id: int | None = None, **links) -> Document:
+                  final: bool, user: User | None, job_id: int | None = None, sealed: bool = False,
+                  **links) -> Document:
     """Render, number (final: the logical document's number, or the series' next) and store one more
     version of the copy `key`; adds the row to the session, uncommitted. `links` are the row's
-    subject columns (case_id, aid_application_id, inquiry_id)."""
+    subject columns (case_id, aid_application_id, inquiry_id). A `sealed` document keeps its data
+    snapshot and its bytes encrypted (see `snapshot_of` and store.SealingStore)."""
     versions = db.session.scalar(select(func.count()).where(Document.key == key))
     issued = db.session.scalar(select(Document.number).where(
         Document.key.like(issued_key + "/%"), Document.number.is_not(None)).limit(1))
@@ -217,7 +222,9 @@ def issue_version(spec: DocumentSpec, subject, item, recipient: str, agency, *, 
     except Exception:
         db.session.rollback()  # the issue number goes back too
         raise
-    storage_key = f"pdf/{secrets.token_hex(16)}.pdf"
+    storage_key = f"{'sealed' if sealed else 'pdf'}/{secrets.token_hex(16)}.pdf"
+    if sealed:
+        snapshot = {SEALED_DATA: base64.b64encode(identity.seal(snapshot, SEALED_DATA)).decode()}
     document = Document(
         key=key, version=doc["version"], kind=spec.name, title=doc["title"], recipient=recipient,
         status="final" if final else "draft", item_id=getattr(item, "id", None), agency_id=agency.id,
@@ -227,6 +234,13 @@ def issue_version(spec: DocumentSpec, subject, item, recipient: str, agency, *, 
     db.session.add(document)
     document_store().put(storage_key, pdf)
     return document
+
+
+def snapshot_of(document: Document) -> dict:
+    """The data a document was rendered from (opened, if it was issued sealed)."""
+    if SEALED_DATA in document.data:
+        return identity.unseal(base64.b64decode(document.data[SEALED_DATA]), SEALED_DATA)
+    return document.data
 
 
 def commit_issued() -> None:

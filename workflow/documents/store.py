@@ -1,6 +1,7 @@
 """Where document bytes live: the database (default; one transaction with the document's row, and
 nothing to share between nodes) or a directory (ONESTOP_DOCUMENT_STORE=file). Both behind one
-interface; rows name their bytes by key, and verification re-hashes what the store returns."""
+interface; rows name their bytes by key, and verification re-hashes what the store returns (the
+plain bytes, also for keys the store keeps sealed)."""
 from __future__ import annotations
 
 import os
@@ -13,6 +14,7 @@ from flask import current_app
 
 from ..extensions import db
 from ..models import DocumentBlob
+from ..registry.identity import seal_bytes, unseal_bytes
 
 KEY = re.compile(r"[a-z]+/[A-Za-z0-9_-]+\.(pdf|zip|bin)")
 
@@ -75,7 +77,29 @@ class FileStore:
         self._path(key).unlink(missing_ok=True)
 
 
-def document_store() -> DocumentStore:
+SEALED = "sealed/"
+
+
+class SealingStore:
+    """Keys under `sealed/` are encrypted with the register key as they are stored and opened as
+    they are read (register notices, batch uploads and results: the database or directory alone
+    must not show who was asked about). Other keys pass through."""
+
+    def __init__(self, inner: DocumentStore) -> None:
+        self.inner = inner
+
+    def put(self, key: str, content: bytes) -> None:
+        self.inner.put(key, seal_bytes(content, key) if key.startswith(SEALED) else content)
+
+    def get(self, key: str) -> bytes | None:
+        content = self.inner.get(key)
+        return unseal_bytes(content, key) if content is not None and key.startswith(SEALED) else content
+
+    def delete(self, key: str) -> None:
+        self.inner.delete(key)
+
+
+def document_store() -> SealingStore:
     if current_app.config["DOCUMENT_STORE"] == "file":
-        return FileStore(current_app.config["DOCUMENT_DIR"])
-    return DatabaseStore()
+        return SealingStore(FileStore(current_app.config["DOCUMENT_DIR"]))
+    return SealingStore(DatabaseStore())

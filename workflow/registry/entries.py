@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 
 from flask_babel import gettext as _
-from sqlalchemy import or_, select
+from sqlalchemy import or_, select, update
 
 from ..errors import Invalid, StaleVersion, WorkflowError
 from ..extensions import db
@@ -129,9 +129,15 @@ def propose_removal(user: User, entry: RegistryEntry, reason: str, version) -> R
 
 
 def decide(user: User, change: RegistryChange, approve: bool, note: str) -> None:
-    """A second maintainer's decision; an approval puts the change into force."""
-    change.status, change.decided_by_id, change.decided_at, change.decision_note = (
-        "approved" if approve else "rejected", user.id, utcnow(), note)
+    """A second maintainer's decision; an approval puts the change into force. The change is
+    claimed by a conditional UPDATE, so of two decisions at once only one takes effect (409)."""
+    claimed = db.session.execute(
+        update(RegistryChange).where(RegistryChange.id == change.id, RegistryChange.status == "open")
+        .values(status="approved" if approve else "rejected", decided_by_id=user.id, decided_at=utcnow(),
+                decision_note=note).execution_options(synchronize_session="fetch")).rowcount
+    if claimed != 1:
+        db.session.rollback()
+        raise WorkflowError(_("This change has already been decided."), status=409, code="wrong_state")
     entry = change.entry
     if change.kind == "create":
         entry.status = "active" if approve else "rejected"

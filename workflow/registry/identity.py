@@ -14,6 +14,7 @@ import datetime as dt
 import hashlib
 import hmac
 import json
+import operator
 import os
 import re
 import unicodedata
@@ -43,7 +44,7 @@ class IdentityError(ValueError):
 
 
 def check_digit(body: str) -> str:
-    return _CHECK_CHARS[sum(int(d) * w for d, w in zip(body, _WEIGHTS)) % 11]
+    return _CHECK_CHARS[sum(map(operator.mul, map(int, body), _WEIGHTS)) % 11]
 
 
 def normalise_number(raw: str) -> str:

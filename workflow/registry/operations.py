@@ -16,7 +16,7 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from .. import definition
+from .. import definition, jobs
 from ..clocks import local_today
 from ..documents import operations as documents
 from ..errors import Invalid, NotFound, WorkflowError
@@ -41,6 +41,7 @@ from . import entries, identity
 log = logging.getLogger(__name__)
 INQUIRY_PURPOSE = "registry-inquiry"
 NOTICE = "inquiry_notice"
+NOTICE_JOB = "registry_notice"
 # Enumeration patterns, per employer: this many `no_record` answers in a row (single inquiries of
 # the last day); this many ID numbers sharing region and birth date (the first 14 digits: only the
 # sequence code differs) among recent inquiries or in one batch; this many ID numbers for one
@@ -230,18 +231,22 @@ def inquire(user: User, data: dict, consent: bool) -> RegistryInquiry:
     _watch_single(user.agency_id, now)
     db.session.commit()
     if result == "record":
-        _issue_notice_quietly(inquiry)
+        _queue_notice(user, inquiry)
     return inquiry
 
 
-def _issue_notice_quietly(inquiry: RegistryInquiry) -> None:
-    """Issue the notice now; if rendering fails, the answer stands and the notice is issued when
-    first opened."""
+def _queue_notice(user: User, inquiry: RegistryInquiry) -> None:
+    """Issue the notice in the background, so the answer does not wait for the PDF; should that
+    fail, the answer stands and the notice is issued when first opened."""
     try:
-        issue_notice(inquiry)
-    except Exception:
-        db.session.rollback()
-        log.exception("result notice of inquiry %s not issued", inquiry.id)
+        jobs.submit(NOTICE_JOB, user, {"inquiry_id": inquiry.id}, total=1)
+    except WorkflowError:
+        log.exception("result notice of inquiry %s not queued", inquiry.id)
+
+
+@jobs.handler(NOTICE_JOB)
+def _notice_job(job: Job, progress) -> dict:  # noqa: ARG001 - one unit: progress is the result
+    return {"document": issue_notice(db.session.get(RegistryInquiry, job.params["inquiry_id"])).id}
 
 
 def get_inquiry(user: User, inquiry_id: int) -> RegistryInquiry:
@@ -317,7 +322,7 @@ def current_notice(inquiry: RegistryInquiry) -> Document | None:
     """The newest notice of the inquiry, if it states the inquiry's present result."""
     document = db.session.scalar(select(Document).where(Document.inquiry_id == inquiry.id)
                                  .order_by(Document.version.desc()).limit(1))
-    if document is None or document.data["inquiry"]["record"] != (inquiry.result == "record"):
+    if document is None or documents.snapshot_of(document)["inquiry"]["record"] != (inquiry.result == "record"):
         return None
     return document
 
@@ -337,8 +342,14 @@ def issue_notice(inquiry: RegistryInquiry) -> Document:
     spec = next(d for d in definition.REGISTRY_DOCUMENTS if d.name == NOTICE)
     issued_key, key = _notice_key(inquiry)
     document = documents.issue_version(spec, subject, None, "partner_agency", register_agency(), key=key,
-                                       issued_key=issued_key, final=True, user=None, inquiry_id=inquiry.id)
-    documents.commit_issued()
+                                       issued_key=issued_key, final=True, user=None, sealed=True,
+                                       inquiry_id=inquiry.id)
+    try:
+        documents.commit_issued()
+    except documents.Conflict:  # issued at the same moment by the background job: that one stands
+        document = current_notice(inquiry)
+        if document is None:
+            raise
     return document
 
 
@@ -376,7 +387,7 @@ def resolve_review(user: User, inquiry_id: int, result: str) -> RegistryInquiry:
         inquiry.entry_id = None
     db.session.commit()
     if result == "record":
-        _issue_notice_quietly(inquiry)
+        _queue_notice(user, inquiry)
     return inquiry
 
 
@@ -405,8 +416,8 @@ def open_rechecks(user: User) -> list[RegistryRecheck]:
 
 
 def resolve_recheck(user: User, recheck_id: int, outcome: str, resolution: str) -> RegistryRecheck:
-    """`upheld`: the record stands; `corrected`: the answer becomes `no_record` (and the maintainer
-    proposes the entry's correction or removal, which a second maintainer decides)."""
+    """`upheld`: the record stands; `corrected`: the answer becomes `no_record`, once the entry's
+    correction or removal (proposed by one maintainer, approved by another) has taken effect."""
     recheck = db.session.get(RegistryRecheck, recheck_id)
     if recheck is None:
         raise NotFound(_("Re-check not found."))
@@ -419,13 +430,20 @@ def resolve_recheck(user: User, recheck_id: int, outcome: str, resolution: str) 
         errors["resolution"] = [_("Write the reply to the employer (at most 2,000 characters).")]
     if errors:
         raise Invalid(_("The reply is not valid; see the fields marked."), errors)
+    if outcome == "corrected" and _answer(recheck.inquiry.id_hmac, recheck.inquiry.name_dob_hmac,
+                                          local_today())[0] == "record":
+        # One maintainer must not clear a hit alone: the entry is corrected or removed first,
+        # through a change that a second maintainer approves.
+        raise WorkflowError(_("The register still holds a record for this person. Correct or remove the entry "
+                              "first (a second maintainer approves it), then resolve the re-check."),
+                            status=409, code="still_recorded")
     recheck.status, recheck.resolution, recheck.resolved_by_id, recheck.resolved_at = (
         outcome, resolution, user.id, utcnow())
     if outcome == "corrected":
         recheck.inquiry.result, recheck.inquiry.entry_id = "no_record", None
     db.session.commit()
     if outcome == "corrected":
-        _issue_notice_quietly(recheck.inquiry)
+        _queue_notice(user, recheck.inquiry)
     return recheck
 
 

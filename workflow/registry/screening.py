@@ -24,7 +24,7 @@ from sqlalchemy import func, insert, select
 from .. import jobs
 from ..clocks import local_today
 from ..documents.operations import get_job
-from ..documents.store import document_store
+from ..documents.store import SEALED, document_store
 from ..errors import Invalid, NotFound
 from ..extensions import db
 from ..models import Job, RegistryInquiry, User, utcnow
@@ -42,8 +42,6 @@ from .operations import (
 )
 
 KIND = "registry_batch"
-UPLOAD_PURPOSE = "registry-upload"
-RESULT_PURPOSE = "registry-result"
 # Accepted column headers (English codes, or the Chinese headings of the downloadable template).
 HEADERS = {
     "name": ("name", "姓名"),
@@ -110,14 +108,19 @@ def _row_applicant(row: list[str], columns: dict[str, int]) -> Applicant:
 
 
 def _rows(text: str) -> tuple[dict[str, int], list[tuple[int, list[str]]]]:
-    reader = csv.reader(io.StringIO(text))
-    header = next(reader, None)
-    if header is None:
-        message = _("The file is empty.")
-        raise Invalid(message, {"file": [message]})
-    columns = columns_of(header)
-    # A row counts when any cell has more than white space (one join and strip: this runs twice per row).
-    return columns, [(number, row) for number, row in enumerate(reader, start=1) if "".join(row).strip()]
+    # newline="": the csv module handles every line ending itself (old spreadsheets write bare CRs).
+    reader = csv.reader(io.StringIO(text, newline=""))
+    try:
+        header = next(reader, None)
+        if header is None:
+            message = _("The file is empty.")
+            raise Invalid(message, {"file": [message]})
+        columns = columns_of(header)
+        # A row counts when any cell has more than white space (one join and strip: this runs twice per row).
+        return columns, [(number, row) for number, row in enumerate(reader, start=1) if "".join(row).strip()]
+    except csv.Error as exc:
+        message = _("The file is not a valid CSV file (line %(line)d).", line=reader.line_num)
+        raise Invalid(message, {"file": [message]}) from exc
 
 
 def submit_batch(user: User, content: bytes, consent: bool) -> Job:
@@ -134,22 +137,35 @@ def submit_batch(user: User, content: bytes, consent: bool) -> Job:
         raise Invalid(message, {"file": [message]})
     since = utcnow() - dt.timedelta(days=1)
     batches = db.session.scalar(select(func.count()).select_from(Job).join(User, User.id == Job.owner_id).where(
-        Job.kind == KIND, User.agency_id == user.agency_id, Job.created_at > since, Job.status != "failed"))
+        Job.kind == KIND, User.agency_id == user.agency_id, Job.created_at > since,
+        (Job.status != "failed") | (Job.done > 0)))  # a batch that failed after asking counts
     if batches >= current_app.config["REGISTRY_BATCHES_PER_DAY"]:
         raise RateLimited(_("Your organisation has submitted %(count)d batches in the last 24 hours, the most "
                             "allowed.", count=batches))
-    key = f"upload/{secrets.token_hex(16)}.bin"
-    document_store().put(key, identity.seal_bytes(content, UPLOAD_PURPOSE))
+    key = f"{SEALED}{secrets.token_hex(16)}.bin"
+    document_store().put(key, content)
     return jobs.submit(KIND, user, {"upload": key, "agency_id": user.agency_id}, total=len(rows))
 
 
 @jobs.handler(KIND)
 def _screen(job: Job, progress) -> dict:
+    """Screen the upload, then delete it; a failed screening deletes it too (the rows answered before
+    the failure stay logged, and the job's progress says how many)."""
+    try:
+        return _screen_rows(job, progress)
+    except Exception:
+        db.session.rollback()
+        document_store().delete(job.params["upload"])
+        db.session.commit()
+        raise
+
+
+def _screen_rows(job: Job, progress) -> dict:
     store = document_store()
-    sealed = store.get(job.params["upload"])
-    if sealed is None:
+    content = store.get(job.params["upload"])
+    if content is None:
         raise NotFound("the uploaded file is gone")
-    columns, rows = _rows(decode(identity.unseal_bytes(sealed, UPLOAD_PURPOSE)))
+    columns, rows = _rows(decode(content))
     agency_id, user_id = job.params["agency_id"], job.owner_id
     hasher, now = identity.Hasher(), utcnow()
     today = local_today(now)
@@ -208,8 +224,8 @@ def _screen(job: Job, progress) -> dict:
         else:
             writer.writerow((number, person.name, identity.masked(person.id_number), person.post, answers[number],
                              inquiry_ids[number], ""))
-    key = f"result/{secrets.token_hex(16)}.bin"
-    store.put(key, identity.seal_bytes(("\ufeff" + buffer.getvalue()).encode(), RESULT_PURPOSE))
+    key = f"{SEALED}{secrets.token_hex(16)}.bin"
+    store.put(key, ("\ufeff" + buffer.getvalue()).encode())
     store.delete(job.params["upload"])
     db.session.commit()
     counts = {result: sum(1 for a in answers.values() if a == result) for result in ("record", "no_record",
@@ -221,10 +237,10 @@ def result_csv(user: User, job_id: int) -> bytes:
     """The result file of a finished batch, for the user who submitted it."""
     job = get_job(user, job_id)
     key = (job.result or {}).get("result") if job.kind == KIND and job.status == "done" else None
-    sealed = document_store().get(key) if key else None
-    if sealed is None:
+    content = document_store().get(key) if key else None
+    if content is None:
         raise NotFound(_("This job has no result file."))
-    return identity.unseal_bytes(sealed, RESULT_PURPOSE)
+    return content
 
 
 def template_csv() -> bytes:
