@@ -485,10 +485,12 @@ def most_ids_for_one_person(pairs: list[tuple[str, str]]) -> int:
 
 
 def _watch_single(agency_id: int, now: dt.datetime) -> None:
-    recent = list(db.session.scalars(select(RegistryInquiry).where(
+    recent = db.session.execute(select(
+        RegistryInquiry.id, RegistryInquiry.result, RegistryInquiry.person, RegistryInquiry.id_hmac,
+        RegistryInquiry.name_dob_hmac).where(
         RegistryInquiry.agency_id == agency_id, RegistryInquiry.job_id.is_(None),
         RegistryInquiry.created_at > now - dt.timedelta(days=1)).order_by(RegistryInquiry.id.desc())
-        .limit(max(RECENT, ALERT_MISSES_IN_A_ROW))))
+        .limit(max(RECENT, ALERT_MISSES_IN_A_ROW))).all()
     misses = 0
     for inquiry in recent:
         if inquiry.result != "no_record":
@@ -497,7 +499,7 @@ def _watch_single(agency_id: int, now: dt.datetime) -> None:
     if misses >= ALERT_MISSES_IN_A_ROW:
         raise_alert(agency_id, "misses_in_a_row", {"count": misses, "last_inquiry": recent[0].id}, now)
     window = recent[:RECENT]
-    numbers = [person_of(i)["id_number"] for i in window if i.person is not None]
+    numbers = [identity.unseal(i.person, INQUIRY_PURPOSE)["id_number"] for i in window if i.person is not None]
     group = sequential_groups(numbers)
     if group >= ALERT_SEQUENTIAL:
         raise_alert(agency_id, "sequential_ids", {"count": group, "last_inquiry": recent[0].id}, now)
