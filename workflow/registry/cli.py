@@ -3,7 +3,6 @@ maintainer's approval) and generate synthetic data for benchmarks."""
 from __future__ import annotations
 
 import csv
-import datetime as dt
 import time
 from pathlib import Path
 
@@ -31,26 +30,17 @@ class RowError(ValueError):
         self.fields = fields
 
 
-def _day(raw: str) -> dt.date | None:
-    raw = raw.strip().replace("/", "-").replace(".", "-")
-    if not raw:
-        return None
-    if raw.isdigit() and len(raw) == 8:
-        raw = f"{raw[:4]}-{raw[4:6]}-{raw[6:]}"
-    return dt.date.fromisoformat(raw)
-
-
 def parse_row(row: dict[str, str]) -> dict:
     """A CSV row (field → text) as the values `entries.clean_values` checks; RowError for text that
     is not a date or a yes/no."""
-    from .screening import ID_TYPE_NAMES
+    from .screening import ID_TYPE_NAMES, parse_day
 
     values: dict = {k: (row.get(k) or "").strip() for k in IMPORT_HEADERS}
     errors: dict[str, list[str]] = {}
     values["id_type"] = ID_TYPE_NAMES.get(values["id_type"], values["id_type"]) or None
     for key in DATE_FIELDS:
         try:
-            values[key] = _day(values[key])
+            values[key] = parse_day(values[key])
         except ValueError:
             errors[key] = ["not a date (YYYY-MM-DD)"]
             values[key] = None

@@ -84,14 +84,21 @@ def columns_of(header: list[str]) -> dict[str, int]:
     return found
 
 
-def _parse_day(raw: str) -> dt.date | None:
+def parse_day(raw: str) -> dt.date | None:
+    """A day as spreadsheets write it (2026-01-31, 2026/1/31, 2026.01.31, 20260131); None when blank,
+    ValueError when it is not a day."""
     raw = raw.strip().replace("/", "-").replace(".", "-")
     if not raw:
         return None
     if raw.isdigit() and len(raw) == 8:
         raw = f"{raw[:4]}-{raw[4:6]}-{raw[6:]}"
+    year, month, day = (int(part) for part in raw.split("-"))  # ValueError unless three numbers
+    return dt.date(year, month, day)
+
+
+def _birth_date(raw: str) -> dt.date | None:
     try:
-        return dt.date.fromisoformat(raw)
+        return parse_day(raw)
     except ValueError:
         raise Invalid(_("Not a date (YYYY-MM-DD)."), {"birth_date": [_("Not a date (YYYY-MM-DD).")]}) from None
 
@@ -104,7 +111,7 @@ def _row_applicant(row: list[str], columns: dict[str, int]) -> Applicant:
     id_type = cell("id_type")
     id_type = ID_TYPE_NAMES.get(id_type, id_type) or identity.RESIDENT_ID
     return applicant({"name": cell("name"), "id_type": id_type, "id_number": cell("id_number"),
-                      "birth_date": _parse_day(cell("birth_date")), "post": cell("post")})
+                      "birth_date": _birth_date(cell("birth_date")), "post": cell("post")})
 
 
 def _rows(text: str) -> tuple[dict[str, int], list[tuple[int, list[str]]]]:
