@@ -96,7 +96,8 @@ def test_miss_is_no_record(api, users):
     body = answered(api, name="钱某", id_number=resident_id(region="110105", sequence=1))
     assert body["result"] == "no_record" and body["may_recheck"] is False
     notice = api.get(path(body["notice_url"]), "employer_hr")
-    assert notice.status_code == 200 and "无记录" in pdf_text(notice.data)
+    assert notice.status_code == 200, notice.get_json()
+    assert "无记录" in pdf_text(notice.data)
 
 
 def test_a_ban_that_ended_no_longer_matches(api, users):
@@ -228,7 +229,8 @@ def test_recheck_flow(api, users):
     assert shown["result"] == "no_record" and shown["recheck"]["status"] == "corrected"
     assert shown["recheck"]["resolution"].startswith("经复核") and shown["recheck"]["resolved_at"]
     notice = api.get(path(shown["notice_url"]), "employer_hr")
-    assert notice.status_code == 200 and "无记录" in pdf_text(notice.data)
+    assert notice.status_code == 200, notice.get_json()
+    assert "无记录" in pdf_text(notice.data)
 
 
 def test_only_a_record_can_be_rechecked(api, users):
