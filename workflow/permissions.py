@@ -11,7 +11,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 
 from . import definition
-from .errors import Denial
+from .errors import Denial, WorkflowError
 from .labels import role_label
 from .models import TEAM_ROLES, AidApplication, Case, RegistryChange, RegistryInquiry, RegistryRecheck, User
 
@@ -168,6 +168,13 @@ def _registry(user: User, action: str, obj):
         return ALLOWED if obj.status == "open" else _deny(
             _l("This re-check has already been resolved."), 409, "wrong_state")
     raise ValueError(f"unknown register action {action}")
+
+
+def require(user: User | None, action: str, obj=None) -> None:
+    """`can`, for services: a refusal raises its WorkflowError (status and code of the denial)."""
+    allowed, reason = can(user, action, obj)
+    if not allowed:
+        raise WorkflowError.from_denial(reason)
 
 
 def can(user: User | None, action: str,

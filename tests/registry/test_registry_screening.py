@@ -14,7 +14,7 @@ from workflow import jobs
 from workflow.errors import WorkflowError
 from workflow.extensions import db
 from workflow.models import DocumentBlob, RegistryAlert, RegistryInquiry
-from workflow.registry import screening
+from workflow.registry import operations, screening
 
 
 def run_batch(users, content: bytes, who: str = "employer_hr"):
@@ -56,6 +56,14 @@ def test_a_batch_with_bad_rows_answers_the_good_ones(users):
     assert [int(r["inquiry_id"]) for r in rows if r["inquiry_id"]] == [i.id for i in logged]
     # a person is kept (sealed) only where a notice or review may need it
     assert [i.person is not None for i in logged] == [True, False, True, False]
+
+
+def test_a_batch_row_without_a_record_has_no_notice(users):
+    job = run_batch(users, f"姓名,证件号码\n钱某,{resident_id()}\n".encode())
+    inquiry = RegistryInquiry.query.filter_by(job_id=job.id).one()
+    with pytest.raises(WorkflowError) as caught:
+        operations.notice_for(users["employer_hr"], inquiry.id)
+    assert caught.value.status == 409 and caught.value.code == "wrong_state"
 
 
 def test_gb18030_and_english_headers(users):

@@ -43,7 +43,7 @@ from ..models import (
     Visit,
     utcnow,
 )
-from ..permissions import can
+from ..permissions import can, require
 from ..registry import identity
 from ..process import DocumentSpec
 from . import data, render
@@ -107,17 +107,11 @@ def _item(spec: DocumentSpec, subject, item_id: int | None):
 def _requested(user: User, subject, name: str, recipient: str, item_id: int | None):
     """The spec and item of a generation request, once the user may generate it for `recipient`."""
     spec = _spec(subject, name)
-    _check(user, f"generate_document:{spec.name}", subject)
+    require(user, f"generate_document:{spec.name}", subject)
     if recipient not in spec.recipients:
         raise Invalid(_("This document has no copy for that recipient."),
                       {"recipient": [_("Choose one of the document's recipients.")]})
     return spec, _item(spec, subject, item_id)
-
-
-def _check(user: User, action: str, subject) -> None:
-    allowed, reason = can(user, action, subject)
-    if not allowed:
-        raise WorkflowError.from_denial(reason)
 
 
 def offers(user: User, subject: Case | AidApplication) -> list[Offer]:
@@ -304,7 +298,7 @@ def batch_entries(user: User, subject, recipient: str) -> list[list]:
 
 def request_batch(user: User, subject, recipient: str, *, final: bool = False) -> Job:
     """Every ready document of the subject this user may generate, for `recipient`, as one ZIP."""
-    _check(user, "view_case" if isinstance(subject, Case) else "view_aid", subject)
+    require(user, "view_case" if isinstance(subject, Case) else "view_aid", subject)
     if recipient not in RECIPIENT_LABELS:
         raise Invalid(_("Choose a recipient."), {"recipient": [_("Not a valid choice.")]})
     todo = batch_entries(user, subject, recipient)

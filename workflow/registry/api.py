@@ -16,8 +16,9 @@ from flask_babel import gettext as _
 
 from ..api import MAX_ID, MAX_PER_PAGE, _int_arg, _json, _json_object, _ref, bp, error_response
 from ..documents.api import _accepted
-from ..errors import Invalid, NotFound, WorkflowError
+from ..errors import Invalid, WorkflowError
 from ..models import ID_TYPES, INQUIRY_RESULTS, RECHECK_STATUSES, RegistryInquiry, RegistryRecheck
+from ..permissions import require
 from ..serializers import utc
 from . import identity, operations, screening
 
@@ -110,12 +111,6 @@ def _inquiry_data(body: dict) -> dict:
     return data
 
 
-def _inquiry(inquiry_id: int) -> RegistryInquiry:
-    if inquiry_id > MAX_ID:
-        raise NotFound(_("Inquiry not found."))
-    return operations.get_inquiry(g.api_user, inquiry_id)
-
-
 def _batch_upload() -> tuple[bytes, bool]:
     """The CSV and the consent: a text/csv body with ?consent=true, or multipart/form-data with
     the fields `file` and `consent`."""
@@ -146,7 +141,7 @@ def _batch_upload() -> tuple[bytes, bool]:
 
 @bp.post("/registry/inquiries")
 def create_registry_inquiry():
-    operations.check(g.api_user, "registry_inquire")  # a 403 before any validation
+    require(g.api_user, "registry_inquire")  # a 403 before any validation
     data = _inquiry_data(_json_object())
     inquiry = operations.inquire(g.api_user, data, consent=True)
     response = jsonify(inquiry_json(inquiry))
@@ -167,15 +162,12 @@ def list_registry_inquiries():
 
 @bp.get("/registry/inquiries/<int:inquiry_id>")
 def get_registry_inquiry(inquiry_id: int):
-    return jsonify(inquiry_json(_inquiry(inquiry_id)))
+    return jsonify(inquiry_json(operations.get_inquiry(g.api_user, inquiry_id)))
 
 
 @bp.get("/registry/inquiries/<int:inquiry_id>/notice")
 def registry_notice(inquiry_id: int):
-    inquiry = _inquiry(inquiry_id)
-    if inquiry.result != "pending_review" and inquiry.person is None:
-        raise WorkflowError(_("Rows of a batch without a record have no notice; the batch's result file is "
-                              "their answer."), status=409, code="wrong_state")
+    inquiry = operations.get_inquiry(g.api_user, inquiry_id)
     document, content = operations.notice_for(g.api_user, inquiry.id)
     number = operations.inquiry_number(inquiry)
     return Response(content, mimetype="application/pdf",
@@ -185,7 +177,7 @@ def registry_notice(inquiry_id: int):
 
 @bp.post("/registry/inquiries/<int:inquiry_id>/recheck")
 def request_registry_recheck(inquiry_id: int):
-    inquiry = _inquiry(inquiry_id)
+    inquiry = operations.get_inquiry(g.api_user, inquiry_id)
     body = _json_object()
     fields = _unknown_fields(body, RECHECK_FIELDS)
     reason = body.get("reason")
@@ -202,15 +194,13 @@ def request_registry_recheck(inquiry_id: int):
 
 @bp.post("/registry/inquiries/batch")
 def submit_registry_batch():
-    operations.check(g.api_user, "registry_inquire")
+    require(g.api_user, "registry_inquire")
     content, consent = _batch_upload()
     return _accepted(screening.submit_batch(g.api_user, content, consent))
 
 
 @bp.get("/registry/batches/<int:job_id>/result.csv")
 def registry_batch_result(job_id: int):
-    if job_id > MAX_ID:
-        raise NotFound(_("Job not found."))
     content = screening.result_csv(g.api_user, job_id)
     return Response(content, mimetype="text/csv",
                     headers={"Content-Disposition": f"attachment; filename=\"screening-{job_id}.csv\"",

@@ -99,13 +99,14 @@ def import_command(file: Path, username: str, reason: str):
     from ..errors import WorkflowError
     from ..extensions import db
     from ..models import User
+    from ..permissions import require
     from . import operations
 
     user = db.session.scalar(select(User).where(User.username == username))
     if user is None or not user.active:
         raise click.ClickException(f"no active user {username!r}")
     try:
-        operations.check(user, "registry_maintain")
+        require(user, "registry_maintain")
     except WorkflowError as exc:
         raise click.ClickException(exc.message) from exc
     errors: dict[int, str] = {}

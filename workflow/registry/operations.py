@@ -19,7 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from .. import definition, jobs
 from ..clocks import local_today
 from ..documents import operations as documents
-from ..errors import Invalid, NotFound, WorkflowError
+from ..errors import Invalid, WorkflowError
 from ..extensions import db
 from ..models import (
     ID_TYPES,
@@ -35,7 +35,8 @@ from ..models import (
     UserRole,
     utcnow,
 )
-from ..permissions import can
+from ..permissions import require
+from ..services.cases import get_visible
 from . import entries, identity
 
 log = logging.getLogger(__name__)
@@ -57,27 +58,17 @@ class RateLimited(WorkflowError):
     status, code = 429, "rate_limited"
 
 
-def check(user: User, action: str, obj=None) -> None:
-    allowed, reason = can(user, action, obj)
-    if not allowed:
-        raise WorkflowError.from_denial(reason)
-
-
 # --- entries -------------------------------------------------------------------------------------
 
 def get_entry(user: User, entry_id: int) -> RegistryEntry:
-    check(user, "registry_maintain")
-    entry = db.session.get(RegistryEntry, entry_id)
-    if entry is None:
-        raise NotFound(_("Entry not found."))
-    return entry
+    return get_visible(user, RegistryEntry, entry_id, "registry_maintain", _("Entry not found."))
 
 
 def find_entries(user: User, *, id_number: str = "", name: str = "", birth_date: dt.date | None = None,
                  status: str | None = None, limit: int = 50) -> list[RegistryEntry]:
     """Entries by ID number, or by name and birth date (the hashes: nothing else is searchable), or
     the newest ones."""
-    check(user, "registry_maintain")
+    require(user, "registry_maintain")
     stmt = select(RegistryEntry).order_by(RegistryEntry.id.desc()).limit(limit)
     hasher = identity.Hasher()
     if id_number:
@@ -100,7 +91,7 @@ def _commit_change(change: RegistryChange) -> RegistryChange:
 
 
 def propose_entry(user: User, data: dict, reason: str) -> RegistryChange:
-    check(user, "registry_maintain")
+    require(user, "registry_maintain")
     return _commit_change(entries.propose_create(user, entries.clean_values(data), reason))
 
 
@@ -115,16 +106,13 @@ def propose_removal(user: User, entry_id: int, reason: str, version) -> Registry
 
 
 def open_changes(user: User) -> list[RegistryChange]:
-    check(user, "registry_maintain")
+    require(user, "registry_maintain")
     return list(db.session.scalars(select(RegistryChange).where(RegistryChange.status == "open")
                                    .order_by(RegistryChange.id)))
 
 
 def decide_change(user: User, change_id: int, approve: bool, note: str = "") -> RegistryChange:
-    change = db.session.get(RegistryChange, change_id)
-    if change is None:
-        raise NotFound(_("Change not found."))
-    check(user, "registry_decide", change)
+    change = get_visible(user, RegistryChange, change_id, "registry_decide", _("Change not found."))
     entries.decide(user, change, approve, note)
     db.session.commit()
     return change
@@ -133,7 +121,7 @@ def decide_change(user: User, change_id: int, approve: bool, note: str = "") -> 
 def import_entries(user: User, rows: list[dict], reason: str) -> tuple[int, dict[int, dict]]:
     """Propose an entry per row (each awaiting a second maintainer's approval); rows that fail
     validation are reported by row number and the others imported, in one transaction."""
-    check(user, "registry_maintain")
+    require(user, "registry_maintain")
     hasher, errors, count = identity.Hasher(), {}, 0
     for number, row in enumerate(rows, start=1):
         try:
@@ -213,7 +201,7 @@ def _check_rate(user: User, now: dt.datetime) -> None:
 def inquire(user: User, data: dict, consent: bool) -> RegistryInquiry:
     """One inquiry: validated, rate-limited, answered, logged (with any alert) and committed; a
     `record` answer's result notice is issued once the inquiry is committed."""
-    check(user, "registry_inquire")
+    require(user, "registry_inquire")
     if not consent:
         message = _("Confirm that you hold the person's written consent to this inquiry.")
         raise Invalid(message, {"consent": [message]})
@@ -250,33 +238,32 @@ def _notice_job(job: Job, progress) -> dict:  # noqa: ARG001 - one unit: progres
 
 
 def get_inquiry(user: User, inquiry_id: int) -> RegistryInquiry:
-    inquiry = db.session.get(RegistryInquiry, inquiry_id)
-    if inquiry is None:
-        raise NotFound(_("Inquiry not found."))
-    check(user, "registry_view_inquiry", inquiry)
-    return inquiry
+    return get_visible(user, RegistryInquiry, inquiry_id, "registry_view_inquiry", _("Inquiry not found."))
+
+
+def _newest_first(stmt, page: int, per_page: int) -> tuple[list[RegistryInquiry], int]:
+    """One page of the inquiries `stmt` selects, newest first, and their total."""
+    total = db.session.scalar(select(func.count()).select_from(stmt.subquery()))
+    rows = db.session.scalars(stmt.order_by(RegistryInquiry.id.desc()).limit(per_page).offset((page - 1) * per_page))
+    return list(rows), total
 
 
 def inquiries_of(user: User, *, page: int = 1, per_page: int = 50, job_id: int | None = None):
     """The employer's own inquiries, newest first: (rows, total)."""
-    check(user, "registry_inquire")
+    require(user, "registry_inquire")
     stmt = select(RegistryInquiry).where(RegistryInquiry.agency_id == user.agency_id)
     if job_id is not None:
         stmt = stmt.where(RegistryInquiry.job_id == job_id)
-    total = db.session.scalar(select(func.count()).select_from(stmt.subquery()))
-    rows = db.session.scalars(stmt.order_by(RegistryInquiry.id.desc()).limit(per_page).offset((page - 1) * per_page))
-    return list(rows), total
+    return _newest_first(stmt, page, per_page)
 
 
 def inquiry_log(user: User, *, agency_id: int | None = None, page: int = 1, per_page: int = 100):
     """Every inquiry (who, which employer, when, post, result), newest first: (rows, total)."""
-    check(user, "registry_log")
+    require(user, "registry_log")
     stmt = select(RegistryInquiry)
     if agency_id:
         stmt = stmt.where(RegistryInquiry.agency_id == agency_id)
-    total = db.session.scalar(select(func.count()).select_from(stmt.subquery()))
-    rows = db.session.scalars(stmt.order_by(RegistryInquiry.id.desc()).limit(per_page).offset((page - 1) * per_page))
-    return list(rows), total
+    return _newest_first(stmt, page, per_page)
 
 
 # --- result notices ----------------------------------------------------------------------------------
@@ -334,6 +321,9 @@ def issue_notice(inquiry: RegistryInquiry) -> Document:
     if inquiry.result == "pending_review":
         raise WorkflowError(_("The result is under manual review; the notice follows the decision."),
                             status=409, code="wrong_state")
+    if inquiry.person is None:
+        raise WorkflowError(_("Rows of a batch without a record have no notice; the batch's result file is "
+                              "their answer."), status=409, code="wrong_state")
     spec = next(d for d in definition.REGISTRY_DOCUMENTS if d.name == NOTICE)
     issued_key, key = _notice_key(inquiry)
     for _attempt in range(3):
@@ -363,24 +353,21 @@ def notice_for(user: User, inquiry_id: int) -> tuple[Document, bytes]:
 # --- manual review and re-check --------------------------------------------------------------------------
 
 def reviews(user: User) -> list[RegistryInquiry]:
-    check(user, "registry_maintain")
+    require(user, "registry_maintain")
     return list(db.session.scalars(select(RegistryInquiry).where(RegistryInquiry.result == "pending_review")
                                    .order_by(RegistryInquiry.id)))
 
 
 def candidates(user: User, inquiry: RegistryInquiry) -> list[RegistryEntry]:
     """Entries in force with the inquiry's name and birth date (what a reviewer compares)."""
-    check(user, "registry_maintain")
+    require(user, "registry_maintain")
     return list(db.session.scalars(select(RegistryEntry).where(
         RegistryEntry.name_dob_hmac == inquiry.name_dob_hmac, entries.in_force(local_today()))))
 
 
 def resolve_review(user: User, inquiry_id: int, result: str) -> RegistryInquiry:
     """A maintainer's answer to a name + birth-date match: the same person (`record`) or not."""
-    inquiry = db.session.get(RegistryInquiry, inquiry_id)
-    if inquiry is None:
-        raise NotFound(_("Inquiry not found."))
-    check(user, "registry_review", inquiry)
+    inquiry = get_visible(user, RegistryInquiry, inquiry_id, "registry_review", _("Inquiry not found."))
     if result not in ("record", "no_record"):
         raise Invalid(_("Choose record or no record."), {"result": [_("Not a valid choice.")]})
     inquiry.result, inquiry.reviewed_by_id, inquiry.reviewed_at = result, user.id, utcnow()
@@ -394,7 +381,7 @@ def resolve_review(user: User, inquiry_id: int, result: str) -> RegistryInquiry:
 
 def request_recheck(user: User, inquiry_id: int, reason: str) -> RegistryRecheck:
     inquiry = get_inquiry(user, inquiry_id)
-    check(user, "registry_recheck", inquiry)
+    require(user, "registry_recheck", inquiry)
     reason = (reason or "").strip()
     if not reason or len(reason) > 2000:
         message = _("Say why the result should be re-checked (at most 2,000 characters).")
@@ -411,7 +398,7 @@ def request_recheck(user: User, inquiry_id: int, reason: str) -> RegistryRecheck
 
 
 def open_rechecks(user: User) -> list[RegistryRecheck]:
-    check(user, "registry_maintain")
+    require(user, "registry_maintain")
     return list(db.session.scalars(select(RegistryRecheck).where(RegistryRecheck.status == "open")
                                    .order_by(RegistryRecheck.id)))
 
@@ -419,10 +406,7 @@ def open_rechecks(user: User) -> list[RegistryRecheck]:
 def resolve_recheck(user: User, recheck_id: int, outcome: str, resolution: str) -> RegistryRecheck:
     """`upheld`: the record stands; `corrected`: the answer becomes `no_record`, once the entry's
     correction or removal (proposed by one maintainer, approved by another) has taken effect."""
-    recheck = db.session.get(RegistryRecheck, recheck_id)
-    if recheck is None:
-        raise NotFound(_("Re-check not found."))
-    check(user, "registry_resolve", recheck)
+    recheck = get_visible(user, RegistryRecheck, recheck_id, "registry_resolve", _("Re-check not found."))
     errors = {}
     if outcome not in ("upheld", "corrected"):
         errors["outcome"] = [_("Not a valid choice.")]
@@ -510,7 +494,7 @@ def _watch_single(agency_id: int, now: dt.datetime) -> None:
 
 
 def alerts(user: User, *, include_acknowledged: bool = False) -> list[RegistryAlert]:
-    check(user, "registry_maintain")
+    require(user, "registry_maintain")
     stmt = select(RegistryAlert).order_by(RegistryAlert.id.desc())
     if not include_acknowledged:
         stmt = stmt.where(RegistryAlert.acknowledged_at.is_(None))
@@ -518,10 +502,7 @@ def alerts(user: User, *, include_acknowledged: bool = False) -> list[RegistryAl
 
 
 def acknowledge_alert(user: User, alert_id: int) -> RegistryAlert:
-    check(user, "registry_maintain")
-    alert = db.session.get(RegistryAlert, alert_id)
-    if alert is None:
-        raise NotFound(_("Alert not found."))
+    alert = get_visible(user, RegistryAlert, alert_id, "registry_maintain", _("Alert not found."))
     if alert.acknowledged_at is None:
         alert.acknowledged_by_id, alert.acknowledged_at = user.id, utcnow()
         db.session.commit()
@@ -530,7 +511,7 @@ def acknowledge_alert(user: User, alert_id: int) -> RegistryAlert:
 
 def maintainer_counts(user: User) -> dict[str, int]:
     """What awaits maintainers: open changes, reviews, re-checks and alerts."""
-    check(user, "registry_maintain")
+    require(user, "registry_maintain")
     count = lambda model, *where: db.session.scalar(select(func.count()).select_from(model).where(*where))  # noqa: E731
     return {"changes": count(RegistryChange, RegistryChange.status == "open"),
             "reviews": count(RegistryInquiry, RegistryInquiry.result == "pending_review"),
@@ -539,6 +520,6 @@ def maintainer_counts(user: User) -> dict[str, int]:
 
 
 def batch_jobs(user: User, limit: int = 20) -> list[Job]:
-    check(user, "registry_inquire")
+    require(user, "registry_inquire")
     return list(db.session.scalars(select(Job).where(Job.owner_id == user.id, Job.kind == "registry_batch")
                                    .order_by(Job.id.desc()).limit(limit)))

@@ -28,6 +28,7 @@ from ..documents.store import SEALED, document_store
 from ..errors import Invalid, NotFound
 from ..extensions import db
 from ..models import Job, RegistryInquiry, User, utcnow
+from ..permissions import require
 from . import entries, identity
 from .operations import (
     ALERT_IDS_ONE_PERSON,
@@ -36,7 +37,6 @@ from .operations import (
     RateLimited,
     raise_alert,
     applicant,
-    check,
     most_ids_for_one_person,
     sequential_groups,
 )
@@ -132,7 +132,7 @@ def _rows(text: str) -> tuple[dict[str, int], list[tuple[int, list[str]]]]:
 
 def submit_batch(user: User, content: bytes, consent: bool) -> Job:
     """Check the file's shape and the employer's quota, store it sealed, and queue the screening."""
-    check(user, "registry_inquire")
+    require(user, "registry_inquire")
     if not consent:
         message = _("Confirm that you hold the written consent of every person in the file.")
         raise Invalid(message, {"consent": [message]})

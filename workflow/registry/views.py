@@ -26,7 +26,7 @@ from forms.registry import (
 from ..errors import Invalid, WorkflowError
 from ..labels import INQUIRY_RESULT_LABELS
 from ..permissions import can
-from ..views.cases import _attach_errors
+from ..views.cases import attach_errors
 from . import entries, identity, operations, screening
 from .operations import RateLimited
 
@@ -56,6 +56,31 @@ def _pager(page: int, total: int, per_page: int) -> dict:
 def _masked_id(inquiry) -> str:
     person = operations.person_of(inquiry)
     return identity.masked(person["id_number"]) if person else ""
+
+
+def _or_abort(load, object_id: int):
+    """An object the user may open (get_inquiry, get_entry), else the page's HTTP error."""
+    try:
+        return load(current_user, object_id)
+    except WorkflowError as exc:
+        abort(exc.status)
+
+
+def _submit(form, action, rerender, target: str, done):
+    """The register's POST forms: a form error re-renders the page (`rerender(messages, status)`)
+    with the errors beside their fields; a refusal that is no form error (409, 403) says why on
+    `target`; success flashes `done` (text, or a function of what `action` returned) and goes to
+    `target`."""
+    if not form.validate():
+        return rerender([], 422)
+    try:
+        result = action()
+    except Invalid as exc:
+        return rerender([exc.message, *attach_errors(form, exc.fields)], exc.status)
+    except WorkflowError as exc:
+        return _refused(exc, target)
+    flash(done(result) if callable(done) else done, "success")
+    return redirect(target)
 
 
 def _refused(exc: WorkflowError, target: str):
@@ -98,7 +123,7 @@ def index():
     except RateLimited as exc:
         return _inquiry_index(form=form, messages=[exc.message], status=exc.status)
     except WorkflowError as exc:
-        return _inquiry_index(form=form, messages=[exc.message, *_attach_errors(form, exc.fields)], status=exc.status)
+        return _inquiry_index(form=form, messages=[exc.message, *attach_errors(form, exc.fields)], status=exc.status)
     return redirect(url_for("registry.inquiry", inquiry_id=inquiry.id))
 
 
@@ -109,13 +134,6 @@ def template():
     return Response(screening.template_csv(), mimetype="text/csv", headers={
         "Content-Disposition": "attachment; filename=\"screening-template.csv\"; "
                                f"filename*=UTF-8''{quote('入职查询批量模板.csv', safe='')}"})
-
-
-def _load_inquiry(inquiry_id: int):
-    try:
-        return operations.get_inquiry(current_user, inquiry_id)
-    except WorkflowError as exc:
-        abort(404 if exc.status == 404 else exc.status)
 
 
 def _render_inquiry(inquiry, recheck_form=None, messages=None, status: int = 200):
@@ -130,13 +148,13 @@ def _render_inquiry(inquiry, recheck_form=None, messages=None, status: int = 200
 @bp.get("/inquiries/<int:inquiry_id>")
 @login_required
 def inquiry(inquiry_id: int):
-    return _render_inquiry(_load_inquiry(inquiry_id))
+    return _render_inquiry(_or_abort(operations.get_inquiry, inquiry_id))
 
 
 @bp.get("/inquiries/<int:inquiry_id>/notice.pdf")
 @login_required
 def notice(inquiry_id: int):
-    inquiry = _load_inquiry(inquiry_id)
+    inquiry = _or_abort(operations.get_inquiry, inquiry_id)
     try:
         document, content = operations.notice_for(current_user, inquiry.id)
     except WorkflowError as exc:
@@ -151,20 +169,13 @@ def notice(inquiry_id: int):
 @bp.post("/inquiries/<int:inquiry_id>/recheck")
 @login_required
 def recheck(inquiry_id: int):
-    inquiry = _load_inquiry(inquiry_id)
-    target = url_for("registry.inquiry", inquiry_id=inquiry.id)
+    inquiry = _or_abort(operations.get_inquiry, inquiry_id)
     form = RecheckForm()
-    if not form.validate():
-        return _render_inquiry(inquiry, recheck_form=form, status=422)
-    try:
-        operations.request_recheck(current_user, inquiry.id, form.reason.data)
-    except Invalid as exc:
-        return _render_inquiry(inquiry, recheck_form=form, messages=[exc.message, *_attach_errors(form, exc.fields)],
-                               status=exc.status)
-    except WorkflowError as exc:
-        return _refused(exc, target)
-    flash(_("The re-check was requested; a registry maintainer will reply here."), "success")
-    return redirect(target)
+    return _submit(form, lambda: operations.request_recheck(current_user, inquiry.id, form.reason.data),
+                   lambda messages, status: _render_inquiry(inquiry, recheck_form=form, messages=messages,
+                                                            status=status),
+                   url_for("registry.inquiry", inquiry_id=inquiry.id),
+                   _("The re-check was requested; a registry maintainer will reply here."))
 
 
 @bp.post("/batches")
@@ -177,7 +188,7 @@ def batch():
     try:
         job = screening.submit_batch(current_user, form.file.data.read(), form.consent.data)
     except WorkflowError as exc:
-        leftover = _attach_errors(form, exc.fields)
+        leftover = attach_errors(form, exc.fields)
         if not exc.fields or leftover:
             form.file.errors = [*form.file.errors, *(leftover or [exc.message])]
         return _inquiry_index(batch_form=form, status=exc.status)
@@ -231,6 +242,11 @@ def _render_maintain(failed: dict | None = None, status: int = 200):
         messages=failed.get("messages", [])), status
 
 
+def _rerender_maintain(kind: str, item_id: int, form):
+    return lambda messages, status: _render_maintain(
+        {"kind": kind, "id": item_id, "form": form, "messages": messages}, status=status)
+
+
 @bp.get("/maintain")
 @login_required
 def maintain():
@@ -264,19 +280,11 @@ def decide(change_id: int):
 def review(inquiry_id: int):
     _guard("registry_maintain")
     form = ReviewForm(prefix=f"review-{inquiry_id}")
-    target = url_for("registry.maintain", _anchor="reviews")
-    if not form.validate():
-        return _render_maintain({"kind": "review", "id": inquiry_id, "form": form}, status=422)
-    try:
-        inquiry = operations.resolve_review(current_user, inquiry_id, form.result.data)
-    except Invalid as exc:
-        return _render_maintain({"kind": "review", "id": inquiry_id, "form": form,
-                                 "messages": [exc.message, *_attach_errors(form, exc.fields)]}, status=exc.status)
-    except WorkflowError as exc:
-        return _refused(exc, target)
-    flash(_("Inquiry %(number)s answered: %(result)s.", number=operations.inquiry_number(inquiry),
-            result=INQUIRY_RESULT_LABELS[inquiry.result]), "success")
-    return redirect(target)
+    return _submit(form, lambda: operations.resolve_review(current_user, inquiry_id, form.result.data),
+                   _rerender_maintain("review", inquiry_id, form), url_for("registry.maintain", _anchor="reviews"),
+                   lambda inquiry: _("Inquiry %(number)s answered: %(result)s.",
+                                     number=operations.inquiry_number(inquiry),
+                                     result=INQUIRY_RESULT_LABELS[inquiry.result]))
 
 
 @bp.post("/rechecks/<int:recheck_id>/resolve")
@@ -284,18 +292,10 @@ def review(inquiry_id: int):
 def resolve(recheck_id: int):
     _guard("registry_maintain")
     form = ResolveRecheckForm(prefix=f"recheck-{recheck_id}")
-    target = url_for("registry.maintain", _anchor="rechecks")
-    if not form.validate():
-        return _render_maintain({"kind": "recheck", "id": recheck_id, "form": form}, status=422)
-    try:
-        operations.resolve_recheck(current_user, recheck_id, form.outcome.data, form.resolution.data)
-    except Invalid as exc:
-        return _render_maintain({"kind": "recheck", "id": recheck_id, "form": form,
-                                 "messages": [exc.message, *_attach_errors(form, exc.fields)]}, status=exc.status)
-    except WorkflowError as exc:
-        return _refused(exc, target)
-    flash(_("The re-check was resolved; the employer sees your reply."), "success")
-    return redirect(target)
+    return _submit(form, lambda: operations.resolve_recheck(current_user, recheck_id, form.outcome.data,
+                                                            form.resolution.data),
+                   _rerender_maintain("recheck", recheck_id, form), url_for("registry.maintain", _anchor="rechecks"),
+                   _("The re-check was resolved; the employer sees your reply."))
 
 
 @bp.post("/alerts/<int:alert_id>/acknowledge")
@@ -348,17 +348,10 @@ def new_entry():
     try:
         change = operations.propose_entry(current_user, _entry_data(form), form.reason.data)
     except WorkflowError as exc:
-        messages = [exc.message, *_attach_errors(form, exc.fields)]
+        messages = [exc.message, *attach_errors(form, exc.fields)]
         return render_template("registry/entry_new.html", form=form, messages=messages), exc.status
     flash(_("The entry was proposed; it awaits a second maintainer's approval before it matches."), "success")
     return redirect(url_for("registry.entry", entry_id=change.entry_id))
-
-
-def _load_entry(entry_id: int):
-    try:
-        return operations.get_entry(current_user, entry_id)
-    except WorkflowError as exc:
-        abort(404 if exc.status == 404 else exc.status)
 
 
 def _render_entry(entry, correction=None, removal=None, messages=None, status: int = 200):
@@ -384,46 +377,31 @@ def _render_entry(entry, correction=None, removal=None, messages=None, status: i
 @bp.get("/entries/<int:entry_id>")
 @login_required
 def entry(entry_id: int):
-    return _render_entry(_load_entry(entry_id))
+    return _render_entry(_or_abort(operations.get_entry, entry_id))
 
 
 @bp.post("/entries/<int:entry_id>/correct")
 @login_required
 def correct(entry_id: int):
-    entry_ = _load_entry(entry_id)
-    target = url_for("registry.entry", entry_id=entry_.id)
+    entry_ = _or_abort(operations.get_entry, entry_id)
     form = EntryForm(prefix="correct")
-    if not form.validate():
-        return _render_entry(entry_, correction=form, status=422)
-    try:
-        operations.propose_correction(current_user, entry_.id, _entry_data(form, entry_), form.reason.data,
-                                      form.version.data)
-    except Invalid as exc:
-        return _render_entry(entry_, correction=form, messages=[exc.message, *_attach_errors(form, exc.fields)],
-                             status=exc.status)
-    except WorkflowError as exc:
-        return _refused(exc, target)
-    flash(_("The correction was proposed; it awaits a second maintainer's approval."), "success")
-    return redirect(target)
+    return _submit(form, lambda: operations.propose_correction(current_user, entry_.id, _entry_data(form, entry_),
+                                                               form.reason.data, form.version.data),
+                   lambda messages, status: _render_entry(entry_, correction=form, messages=messages, status=status),
+                   url_for("registry.entry", entry_id=entry_.id),
+                   _("The correction was proposed; it awaits a second maintainer's approval."))
 
 
 @bp.post("/entries/<int:entry_id>/remove")
 @login_required
 def remove(entry_id: int):
-    entry_ = _load_entry(entry_id)
-    target = url_for("registry.entry", entry_id=entry_.id)
+    entry_ = _or_abort(operations.get_entry, entry_id)
     form = RemovalForm(prefix="remove")
-    if not form.validate():
-        return _render_entry(entry_, removal=form, status=422)
-    try:
-        operations.propose_removal(current_user, entry_.id, form.reason.data, form.version.data)
-    except Invalid as exc:
-        return _render_entry(entry_, removal=form, messages=[exc.message, *_attach_errors(form, exc.fields)],
-                             status=exc.status)
-    except WorkflowError as exc:
-        return _refused(exc, target)
-    flash(_("The removal was proposed; it awaits a second maintainer's approval."), "success")
-    return redirect(target)
+    return _submit(form, lambda: operations.propose_removal(current_user, entry_.id, form.reason.data,
+                                                            form.version.data),
+                   lambda messages, status: _render_entry(entry_, removal=form, messages=messages, status=status),
+                   url_for("registry.entry", entry_id=entry_.id),
+                   _("The removal was proposed; it awaits a second maintainer's approval."))
 
 
 # --- the inquiry log (maintainers, auditors) ----------------------------------------------------------

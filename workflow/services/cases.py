@@ -10,7 +10,7 @@ from .. import definition, engine
 from ..errors import Invalid, NotFound, WorkflowError
 from ..extensions import db
 from ..models import Agency, Case, Contact, Incident, Suspect, TeamMember, User, next_number, utcnow
-from ..permissions import can
+from ..permissions import require
 
 
 def visible_cases_filter(user: User):
@@ -26,9 +26,7 @@ def get_visible(user: User, model, object_id: int, action: str, missing: str):
     subject = db.session.get(model, object_id)
     if subject is None:
         raise NotFound(missing)
-    allowed, reason = can(user, action, subject)
-    if not allowed:
-        raise WorkflowError.from_denial(reason)
+    require(user, action, subject)
     return subject
 
 
@@ -38,9 +36,7 @@ def get_case(user: User, case_id: int) -> Case:
 
 
 def search_cases(user: User, query: str = "", state: str = "", page: int = 1, per_page: int = 50):
-    allowed, reason = can(user, "list_cases")
-    if not allowed:
-        raise WorkflowError.from_denial(reason)
+    require(user, "list_cases")
     stmt = select(Case).join(Incident).where(visible_cases_filter(user))
     query = query.strip()
     if query:
@@ -74,9 +70,7 @@ def centre_choices() -> list[tuple[int, str]]:
 
 def create_case(actor: User, form) -> Case:
     """The `create` trigger: a referral with the child, contacts and incident, in one transaction."""
-    allowed, reason = can(actor, "create_case")
-    if not allowed:
-        raise WorkflowError.from_denial(reason)
+    require(actor, "create_case")
     if not form.validate():
         raise Invalid(_("The submitted data is not valid."), engine.form_errors(form))
     data = form.payload()

@@ -58,7 +58,7 @@ def _field_at(form, path: str):
     return field
 
 
-def _attach_errors(form, fields: dict[str, Any]) -> list[str]:
+def attach_errors(form, fields: dict[str, Any]) -> list[str]:
     """Put errors a service reported (`Invalid.fields`) beside their fields; return the rest.
 
     When the form failed its own validation its fields already carry the errors."""
@@ -105,7 +105,7 @@ def new():
     try:
         case = case_service.create_case(current_user, form)
     except WorkflowError as exc:
-        messages = [exc.message, *_attach_errors(form, exc.fields)]
+        messages = [exc.message, *attach_errors(form, exc.fields)]
         return render_template("cases/new.html", form=form, messages=messages), exc.status
     flash(_("Case %(number)s was created.", number=case.number), "success")
     return redirect(url_for("cases.show", case_id=case.id))
@@ -240,7 +240,7 @@ def fire_from_page(subject, transition, fire_function, render, show_url: str):
         return render(subject, failed={"trigger": transition.trigger, "form": form, "messages": [],
                                        "keep_form": True}, status=409)
     except WorkflowError as exc:
-        messages = [exc.message, *_attach_errors(form, exc.fields)]
+        messages = [exc.message, *attach_errors(form, exc.fields)]
         return render(subject, failed={"trigger": transition.trigger, "form": form, "messages": messages},
                       status=exc.status)
     flash(_("%(action)s: done.", action=transition.label), "success")
