@@ -5,29 +5,24 @@ from flask_babel import lazy_gettext as _l
 from wtforms import DateField, FieldList, FormField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
-from .base import ActionForm, MoneyField, MultiCheckboxField, ReasonForm, SubForm, filled_rows
-
-APPLICANT_KIND_CHOICES = [("guardian", _l("Guardian")), ("legal_representative", _l("Legal representative"))]
-NOTIFY_CHOICES = [("letter", _l("Written notice")), ("in_person", _l("In person")), ("phone", _l("Phone"))]
-PAYMENT_METHOD_CHOICES = [("bank_transfer", _l("Bank transfer")),
-                          ("supervised_account", _l("Supervised account")), ("cash", _l("Cash"))]
-RECOVERY_REASON_CHOICES = [("fraud", _l("Aid obtained by fraud")),
-                           ("offender_compensation", _l("Offender paid compensation later"))]
-CONFIRMED_CHOICES = [("yes", _l("Confirmed")), ("no", _l("Not confirmed"))]
-
-
-def _catalog(name):
-    from workflow import settings
-
-    return settings.choices(name)
+from workflow.aid.labels import (
+    APPLICANT_KIND_CHOICES,
+    CONFIRMED_CHOICES,
+    NOTIFY_CHOICES,
+    PAYMENT_METHOD_CHOICES,
+    RECOVERY_REASON_CHOICES,
+    catalog_choices,
+)
+from workflow.core.forms import ActionForm, MoneyField, MultiCheckboxField, ReasonForm, SubForm, filled_rows
 
 
 class FlagAidForm(ActionForm):
     grounds = MultiCheckboxField(_l("Eligibility grounds"), validators=[DataRequired()])
     note = TextAreaField(_l("Note"), validators=[Optional(), Length(max=2000)])
 
-    def bind_case(self, case) -> None:  # noqa: ARG002
-        self.grounds.choices = _catalog("aid_grounds")
+    def bind_case(self, case, choices=None) -> None:
+        super().bind_case(case, choices)
+        self.grounds.choices = catalog_choices("aid_grounds")
 
 
 class ApplyForm(ActionForm):
@@ -40,9 +35,10 @@ class ApplyForm(ActionForm):
     documents = MultiCheckboxField(_l("Supporting documents received"), validators=[DataRequired()])
     statement = TextAreaField(_l("Applicant's statement"), validators=[Optional(), Length(max=5000)])
 
-    def bind_case(self, app) -> None:
-        self.grounds.choices = _catalog("aid_grounds")
-        self.documents.choices = _catalog("aid_documents")
+    def bind_case(self, app, choices=None) -> None:
+        super().bind_case(app, choices)
+        self.grounds.choices = catalog_choices("aid_grounds")
+        self.documents.choices = catalog_choices("aid_documents")
         if app is not None and not self.grounds.raw_data and self.grounds.data is None:
             self.grounds.data = list(app.grounds or [])
 
@@ -50,8 +46,9 @@ class ApplyForm(ActionForm):
 class RefuseForm(ReasonForm):
     refusal_grounds = MultiCheckboxField(_l("Refusal grounds"), validators=[DataRequired()])
 
-    def bind_case(self, app) -> None:  # noqa: ARG002
-        self.refusal_grounds.choices = _catalog("aid_refusal_grounds")
+    def bind_case(self, app, choices=None) -> None:
+        super().bind_case(app, choices)
+        self.refusal_grounds.choices = catalog_choices("aid_refusal_grounds")
 
 
 class FinancesForm(ActionForm):
@@ -65,11 +62,6 @@ class FinancesForm(ActionForm):
 class EntrustForm(ActionForm):
     agency_id = SelectField(_l("Entrusted agency"), coerce=int, validators=[DataRequired()])
     request = TextAreaField(_l("What to verify"), validators=[DataRequired(), Length(max=2000)])
-
-    def bind_case(self, app) -> None:
-        from workflow.services.aid import entrustable_agencies
-
-        self.agency_id.choices = [(a.id, a.name) for a in entrustable_agencies(app)]
 
 
 class VerificationReportForm(ActionForm):

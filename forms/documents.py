@@ -7,7 +7,7 @@ from flask_wtf.file import FileField, FileSize
 from wtforms import BooleanField, HiddenField, IntegerField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, Optional, Regexp
 
-from workflow.labels import RECIPIENT_LABELS
+from workflow.documents.labels import RECIPIENT_LABELS
 
 RECIPIENT_CHOICES = list(RECIPIENT_LABELS.items())
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024

@@ -5,29 +5,8 @@ from flask_babel import lazy_gettext as _l
 from wtforms import DateField, FieldList, FormField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
-from .base import ActionForm, ReasonForm, SubForm, filled_rows
-
-VISIT_MODE_CHOICES = [("home", _l("Home visit")), ("school", _l("School visit")), ("phone", _l("Phone call"))]
-REFERRAL_KIND_CHOICES = [
-    ("minimum_living_allowance", _l("Minimum living allowance")),
-    ("fee_waiver", _l("School fee waiver")),
-    ("disability_certificate", _l("Disability certificate")),
-    ("legal_aid", _l("Legal aid")),
-    ("psychological_counselling", _l("Psychological counselling")),
-    ("protection_order", _l("Protection order")),
-    ("student_aid", _l("Student aid")),
-    ("civil_support_prosecution", _l("Civil support prosecution")),
-    ("employment_guidance", _l("Employment guidance")),
-    ("other", _l("Other assistance")),
-]
-REFERRAL_REPLY_CHOICES = [("acknowledged", _l("Acknowledged by the agency")), ("completed", _l("Completed by the agency")),
-                          ("declined", _l("Declined by the agency"))]
-
-
-def _agency_choices() -> list[tuple[int, str]]:
-    from workflow.services.admin import referral_agencies
-
-    return [(a.id, a.name) for a in referral_agencies()]
+from workflow.core.forms import ActionForm, ReasonForm, SubForm, filled_rows
+from workflow.followup.labels import REFERRAL_KIND_CHOICES, REFERRAL_REPLY_CHOICES, VISIT_MODE_CHOICES
 
 
 def _open_referral_choices(case) -> list[tuple[int, str]]:
@@ -63,11 +42,9 @@ class VisitForm(ActionForm):
     aid_use = TextAreaField(_l("How the aid money was used"), validators=[Optional(), Length(max=2000)])
     referrals = FieldList(FormField(ReferralRow), label=_l("New referrals"), min_entries=1, max_entries=5)
 
-    def bind_case(self, case) -> None:
+    def bind_case(self, case, choices=None) -> None:
+        super().bind_case(case, choices)  # the agencies of the referral rows
         self.visit_id.choices = _open_visit_choices(case)
-        agencies = _agency_choices()
-        for entry in self.referrals.entries:
-            entry.form.agency_id.choices = agencies
 
     def payload(self) -> dict:
         data = super().payload()
@@ -81,30 +58,30 @@ class SendReferralForm(ActionForm):
     due_on = DateField(_l("Reply due"), validators=[DataRequired()])
     note = TextAreaField(_l("What is asked"), validators=[Optional(), Length(max=1000)])
 
-    def bind_case(self, case) -> None:  # noqa: ARG002
-        self.agency_id.choices = _agency_choices()
-
 
 class ReferralReplyForm(ActionForm):
     referral_id = SelectField(_l("Referral"), coerce=int, validators=[DataRequired()])
     status = SelectField(_l("Agency's reply"), choices=REFERRAL_REPLY_CHOICES, validators=[DataRequired()])
     outcome = TextAreaField(_l("Outcome"), validators=[Optional(), Length(max=2000)])
 
-    def bind_case(self, case) -> None:
+    def bind_case(self, case, choices=None) -> None:
+        super().bind_case(case, choices)
         self.referral_id.choices = _open_referral_choices(case) if case is not None else []
 
 
 class CloseReferralForm(ReasonForm):
     referral_id = SelectField(_l("Referral"), coerce=int, validators=[DataRequired()])
 
-    def bind_case(self, case) -> None:
+    def bind_case(self, case, choices=None) -> None:
+        super().bind_case(case, choices)
         self.referral_id.choices = _open_referral_choices(case) if case is not None else []
 
 
 class CancelVisitForm(ReasonForm):
     visit_id = SelectField(_l("Scheduled visit (due date)"), coerce=int, validators=[DataRequired()])
 
-    def bind_case(self, case) -> None:
+    def bind_case(self, case, choices=None) -> None:
+        super().bind_case(case, choices)
         self.visit_id.choices = _open_visit_choices(case)
 
 

@@ -8,8 +8,8 @@ from pathlib import Path
 from flask import Flask, has_request_context, request, session
 from werkzeug.routing import IntegerConverter
 
-from . import config
-from .extensions import babel, csrf, db, login_manager, migrate
+from workflow.core import config
+from workflow.core.extensions import babel, csrf, db, login_manager, migrate
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -58,12 +58,13 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     @login_manager.user_loader
     def load_user(session_id: str):
-        from .services.users import load_session_user
+        from workflow.admin.users import load_session_user
 
         return load_session_user(session_id)
 
-    from . import cli, runner, views
-    from .api import bp as api_bp
+    from workflow import cli, views
+    from workflow.api import bp as api_bp
+    from workflow.inbox import runner
 
     views.init_app(app)
     app.register_blueprint(api_bp)

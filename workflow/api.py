@@ -14,14 +14,21 @@ from flask import Blueprint, current_app, g, jsonify, request, url_for
 from flask_babel import gettext as _
 from werkzeug.exceptions import HTTPException
 
-from . import definition, engine, serializers
-from .errors import Invalid, NotFound, WorkflowError
-from .extensions import db
-from .services import aid as aid_service
-from .services import cases as case_service
-from .services import notifications as notification_service
-from .services import tasks as task_service
-from .services import users as user_service
+from workflow.admin import users as user_service
+from workflow.aid import definition as aid_definition
+from workflow.aid import operations as aid_service
+from workflow.aid import serializers as aid_serializers
+from workflow.cases import definition as cases_definition
+from workflow.cases import operations as case_service
+from workflow.cases import serializers as cases_serializers
+from workflow.core import engine
+from workflow.core import process as core_process
+from workflow.core import serializers as core_serializers
+from workflow.core.errors import Invalid, NotFound, WorkflowError
+from workflow.core.extensions import db
+from workflow.inbox import notifications as notification_service
+from workflow.inbox import serializers as inbox_serializers
+from workflow.inbox import tasks as task_service
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -118,14 +125,14 @@ def _shape_errors_merged(errors: dict[str, list[str]]):
         raise
 
 
-def _bound_form(transition: definition.Transition, case, data: Any):
+def _bound_form(transition: core_process.Transition, case, data: Any):
     """The trigger's form filled from JSON `data`. Shape errors (unknown fields, objects where a
     value belongs) make validation fail with those fields, after the permission checks."""
     if data is None:
         data = {}
     if not isinstance(data, dict):
         raise Invalid(_("The submitted data is not valid."), {"data": [_("Must be a JSON object.")]})
-    formdata, errors = serializers.json_to_formdata(data, transition.form(formdata=None, meta={"csrf": False}))
+    formdata, errors = core_serializers.json_to_formdata(data, transition.form(formdata=None, meta={"csrf": False}))
     form = engine.build_form(transition, case, formdata, api=True)
     if errors:
         validate = form.validate
@@ -174,34 +181,34 @@ def issue_token():
     if user is None:
         raise Unauthorized(_("Wrong username, password or one-time code."))
     token, expires = user_service.issue_token(user)
-    return jsonify(token=token, token_type="Bearer", expires_at=serializers.utc(expires)), 201
+    return jsonify(token=token, token_type="Bearer", expires_at=core_serializers.utc(expires)), 201
 
 
 @bp.get("/workflow")
 def workflow():
-    return jsonify(serializers.workflow_json())
+    return jsonify(cases_serializers.workflow_json())
 
 
 @bp.get("/cases")
 def list_cases():
     query = _text_arg("q")
     state = _text_arg("state")
-    if state and state not in definition.STATE_BY_NAME:
+    if state and state not in cases_definition.STATE_BY_NAME:
         raise BadRequest(_("Unknown state: %(state)s.", state=state))
     page = _int_arg("page", 1)
     per_page = _int_arg("per_page", current_app.config.get("CASES_PER_PAGE", 50), maximum=MAX_PER_PAGE)
     result = case_service.search_cases(g.api_user, query=query, state=state, page=page, per_page=per_page)
-    return jsonify(cases=[serializers.case_summary(c) for c in result.items], page=result.page,
+    return jsonify(cases=[cases_serializers.case_summary(c) for c in result.items], page=result.page,
                    per_page=result.per_page, total=result.total, pages=result.pages)
 
 
 @bp.post("/cases")
 def create_case():
     body = _json_object()
-    form, errors = _bound_form(definition.CREATE, None, body)
+    form, errors = _bound_form(cases_definition.CREATE, None, body)
     with _shape_errors_merged(errors):
         case = case_service.create_case(g.api_user, form)
-    response = jsonify(serializers.case_detail(case, g.api_user))
+    response = jsonify(cases_serializers.case_detail(case, g.api_user))
     response.status_code = 201
     response.headers["Location"] = url_for("api.get_case", case_id=case.id)
     return response
@@ -209,7 +216,7 @@ def create_case():
 
 @bp.get("/cases/<int:case_id>")
 def get_case(case_id: int):
-    return jsonify(serializers.case_detail(_case(case_id), g.api_user))
+    return jsonify(cases_serializers.case_detail(_case(case_id), g.api_user))
 
 
 def _fire_with(subject, transition, fire_function):
@@ -235,15 +242,15 @@ def fire(case_id: int, trigger: str):
     transition = engine.transition_for(trigger)
     case = _fire_with(case, transition, lambda user, subject, version, form: case_service.fire(
         user, subject, trigger, version, form))
-    return jsonify(serializers.case_detail(case, g.api_user))
+    return jsonify(cases_serializers.case_detail(case, g.api_user))
 
 
 @bp.post("/cases/<int:case_id>/aid")
 def flag_aid(case_id: int):
     """Open an aid application for the case (its `flag_aid` trigger)."""
     case = _case(case_id)
-    application = _fire_with(case, definition.FLAG_AID, aid_service.flag)
-    response = jsonify(serializers.aid_detail(application, g.api_user))
+    application = _fire_with(case, aid_definition.FLAG_AID, aid_service.flag)
+    response = jsonify(aid_serializers.aid_detail(application, g.api_user))
     response.status_code = 201
     response.headers["Location"] = url_for("api.get_aid", application_id=application.id)
     return response
@@ -257,16 +264,16 @@ def _aid(application_id: int):
 
 @bp.get("/aid/<int:application_id>")
 def get_aid(application_id: int):
-    return jsonify(serializers.aid_detail(_aid(application_id), g.api_user))
+    return jsonify(aid_serializers.aid_detail(_aid(application_id), g.api_user))
 
 
 @bp.post("/aid/<int:application_id>/actions/<trigger>")
 def fire_aid(application_id: int, trigger: str):
     application = _aid(application_id)
-    transition = engine.transition_for(trigger, definition.AID)
+    transition = engine.transition_for(trigger, aid_definition.AID)
     application = _fire_with(application, transition, lambda user, subject, version, form: aid_service.fire(
         user, subject, trigger, version, form))
-    return jsonify(serializers.aid_detail(application, g.api_user))
+    return jsonify(aid_serializers.aid_detail(application, g.api_user))
 
 
 @bp.get("/tasks")
@@ -276,7 +283,7 @@ def tasks():
         raise BadRequest(_("Unknown scope; use one of: %(scopes)s.", scopes=", ".join(task_service.SCOPES)))
     if scope == "centre" and "supervisor" not in g.api_user.roles:
         raise WorkflowError(_("Only supervisors see the centre's tasks."), status=403, code="forbidden")
-    return jsonify(scope=scope, tasks=[serializers.task_json(t) for t in task_service.inbox(g.api_user, scope)])
+    return jsonify(scope=scope, tasks=[core_serializers.task_json(t) for t in task_service.inbox(g.api_user, scope)])
 
 
 @bp.get("/notifications")
@@ -284,13 +291,13 @@ def notifications():
     unread_only = request.args.get("unread") in ("1", "true")
     rows = notification_service.recent(g.api_user, unread_only=unread_only, limit=_int_arg("limit", 100, maximum=500))
     return jsonify(unread=notification_service.unread_count(g.api_user),
-                   notifications=[serializers.notification_json(n) for n in rows])
+                   notifications=[inbox_serializers.notification_json(n) for n in rows])
 
 
 @bp.post("/notifications/<int:notification_id>/read")
 def read_notification(notification_id: int):
     notification_service.mark_read(g.api_user, notification_id)
-    return jsonify(serializers.notification_json(notification_service.get_own(g.api_user, notification_id)))
+    return jsonify(inbox_serializers.notification_json(notification_service.get_own(g.api_user, notification_id)))
 
 
 @bp.post("/notifications/read")
@@ -327,17 +334,17 @@ def openapi_document() -> dict:
     string, integer, boolean = {"type": "string"}, {"type": "integer"}, {"type": "boolean"}
     nullable_string = {"type": ["string", "null"]}
     datetime_utc = {"type": ["string", "null"], "format": "date-time"}
-    triggers = [t.trigger for t in definition.TRANSITIONS]
-    data_schemas = {f"ActionData_{t.trigger}": serializers.form_schema(serializers.blank_form(t))
-                    for t in definition.TRANSITIONS}
-    aid_triggers = [t.trigger for t in definition.AID.transitions if not t.automatic]
-    data_schemas.update({f"AidActionData_{t}": serializers.form_schema(serializers.blank_form(
-        definition.AID.by_trigger[t])) for t in aid_triggers})
-    create_schema = serializers.form_schema(serializers.blank_form(definition.CREATE))
+    triggers = [t.trigger for t in cases_definition.TRANSITIONS]
+    data_schemas = {f"ActionData_{t.trigger}": core_serializers.form_schema(core_serializers.blank_form(t))
+                    for t in cases_definition.TRANSITIONS}
+    aid_triggers = [t.trigger for t in aid_definition.AID.transitions if not t.automatic]
+    data_schemas.update({f"AidActionData_{t}": core_serializers.form_schema(core_serializers.blank_form(
+        aid_definition.AID.by_trigger[t])) for t in aid_triggers})
+    create_schema = core_serializers.form_schema(core_serializers.blank_form(cases_definition.CREATE))
     transition_schema = {
         "type": "object",
         "required": ["trigger", "label", "sources", "dest", "roles", "internal", "automatic", "fields"],
-        "properties": {"trigger": {"type": "string", "enum": triggers + [definition.CREATE.trigger]},
+        "properties": {"trigger": {"type": "string", "enum": triggers + [cases_definition.CREATE.trigger]},
                        "label": string, "sources": {"type": "array", "items": string},
                        "dest": nullable_string, "roles": {"type": "array", "items": string},
                        "internal": boolean, "automatic": boolean, "allowed_while_suspended": boolean,
@@ -358,7 +365,7 @@ def openapi_document() -> dict:
                   "properties": {"token": string, "token_type": {"const": "Bearer"},
                                  "expires_at": {"type": "string", "format": "date-time"}}},
         "State": {"type": "object", "required": ["name", "label", "terminal"],
-                  "properties": {"name": {"type": "string", "enum": list(definition.STATE_NAMES)},
+                  "properties": {"name": {"type": "string", "enum": list(cases_definition.STATE_NAMES)},
                                  "label": string, "terminal": boolean,
                                  "tasks": {"type": "array", "items": {"type": "object"}}}},
         "Transition": transition_schema,
@@ -419,7 +426,7 @@ def openapi_document() -> dict:
                                                       "tasks": {"type": "array", "items": _ref("Task")}}},
         "CaseSummary": {"type": "object", "required": ["id", "number", "state", "version"],
                         "properties": {"id": integer, "number": string,
-                                       "state": {"type": "string", "enum": list(definition.STATE_NAMES)},
+                                       "state": {"type": "string", "enum": list(cases_definition.STATE_NAMES)},
                                        "state_label": string, "version": integer, "suspended": boolean,
                                        "child_name": string, "child_sex": string, "incident_number": string,
                                        "offence_type": string, "created_at": datetime_utc,
@@ -439,7 +446,7 @@ def openapi_document() -> dict:
                          "interview_count", "child", "referral", "incident", "contacts", "team", "psych",
                          "tasks", "actions"],
             "properties": {
-                "id": integer, "number": string, "state": {"type": "string", "enum": list(definition.STATE_NAMES)},
+                "id": integer, "number": string, "state": {"type": "string", "enum": list(cases_definition.STATE_NAMES)},
                 "state_label": string, "version": integer, "definition_version": integer, "suspended": boolean,
                 "suspend_reason": nullable_string, "interview_count": integer,
                 "created_at": datetime_utc, "updated_at": datetime_utc,
@@ -466,7 +473,7 @@ def openapi_document() -> dict:
                 "referrals": {"type": "array", "items": {"type": "object"}, "description": "only with see:referrals"},
                 "visits": {"type": "array", "items": {"type": "object"}, "description": "only with see:visits"},
                 "restricted": {"type": "array", "items": {"type": "string",
-                                                          "enum": list(definition.COMPARTMENTS)}},
+                                                          "enum": list(cases_definition.COMPARTMENTS)}},
                 "tasks": {"type": "array", "items": _ref("Task")},
                 "actions": {"type": "array", "items": _ref("Action")},
             },
@@ -474,7 +481,7 @@ def openapi_document() -> dict:
         "CaseCreate": create_schema,
         "AidSummary": {"type": "object", "required": ["id", "number", "state", "version"],
                        "properties": {"id": integer, "number": string,
-                                      "state": {"type": "string", "enum": list(definition.AID.state_names)},
+                                      "state": {"type": "string", "enum": list(aid_definition.AID.state_names)},
                                       "state_label": string, "version": integer, "emergency": boolean,
                                       "approved_fen": {"type": ["integer", "null"]}, "paid_fen": integer,
                                       "flagged_at": datetime_utc}},
@@ -483,7 +490,7 @@ def openapi_document() -> dict:
             "description": "Amounts are integer fen (1 yuan = 100 fen). Finances, proposal, decision and "
                            "ledger only with see:aid; an entrusted verifier gets `restricted: [aid]`.",
             "properties": {"id": integer, "number": string,
-                           "state": {"type": "string", "enum": list(definition.AID.state_names)},
+                           "state": {"type": "string", "enum": list(aid_definition.AID.state_names)},
                            "state_label": string, "version": integer, "definition_version": integer,
                            "emergency": boolean, "approved_fen": {"type": ["integer", "null"]},
                            "paid_fen": integer, "recovered_fen": integer, "flagged_at": datetime_utc,
@@ -521,7 +528,7 @@ def openapi_document() -> dict:
                         {"name": "q", "in": "query", "schema": string,
                          "description": "child name, case, incident or police number, ID number"},
                         {"name": "state", "in": "query",
-                         "schema": {"type": "string", "enum": list(definition.STATE_NAMES)}},
+                         "schema": {"type": "string", "enum": list(cases_definition.STATE_NAMES)}},
                         {"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1}},
                         {"name": "per_page", "in": "query",
                          "schema": {"type": "integer", "minimum": 1, "maximum": MAX_PER_PAGE}}],
@@ -601,7 +608,7 @@ def openapi_document() -> dict:
     paths.update(registry_paths)
     return {
         "openapi": "3.1.0",
-        "info": {"title": "OneStop API", "version": f"1 (workflow definition {definition.VERSION})",
+        "info": {"title": "OneStop API", "version": f"1 (workflow definition {cases_definition.VERSION})",
                  "description": "Case workflow of the one-stop centre. Errors are "
                                 "{error, message[, fields]}; every case-changing request carries the "
                                 "case version it read."},
@@ -615,5 +622,5 @@ def openapi_document() -> dict:
 
 # The document and job endpoints live with the documents, the register's with the register;
 # importing them registers their routes.
-from .documents import api as documents_api  # noqa: E402
-from .registry import api as registry_api  # noqa: E402
+from workflow.documents import api as documents_api  # noqa: E402
+from workflow.registry import api as registry_api  # noqa: E402

@@ -10,10 +10,14 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 
-from . import definition
-from .errors import Denial, WorkflowError
-from .labels import role_label
-from .models import TEAM_ROLES, AidApplication, Case, RegistryChange, RegistryInquiry, RegistryRecheck, User
+from workflow.admin.models import User
+from workflow.aid.models import AidApplication
+from workflow.cases import definition as cases_definition
+from workflow.cases.models import TEAM_ROLES, Case
+from workflow.core import process as core_process
+from workflow.core.errors import Denial, WorkflowError
+from workflow.core.roles import role_label
+from workflow.registry.models import RegistryChange, RegistryInquiry, RegistryRecheck
 
 ALLOWED: tuple[bool, None] = (True, None)
 CASE_ROLES = (*TEAM_ROLES, "supervisor")
@@ -69,14 +73,14 @@ def _roles_text(roles) -> str:
 
 
 def _see_compartment(user: User, subject: Case | AidApplication, compartment: str):
-    readers = definition.process_of(subject).compartments[compartment]
+    readers = core_process.process_of(subject).compartments[compartment]
     if acting_roles(user, subject) & set(readers) - {"supervisor"}:
         return ALLOWED
     return _deny(_l("This part of the case is restricted to: %(roles)s.", roles=_roles_text(readers)),
                  403, "forbidden")
 
 
-def _fire(user: User, subject: Case | AidApplication, transition: definition.Transition):
+def _fire(user: User, subject: Case | AidApplication, transition: core_process.Transition):
     allowed, reason = _view(user, subject)
     if not allowed:
         return allowed, reason
@@ -93,7 +97,7 @@ def _fire(user: User, subject: Case | AidApplication, transition: definition.Tra
     if subject.suspended and not transition.allowed_while_suspended:
         return _deny(_l("The case is suspended: %(reason)s", reason=subject.suspend_reason), 409, "suspended")
     if subject.state not in transition.sources:
-        state = definition.process_of(subject).by_state[subject.state].label
+        state = core_process.process_of(subject).by_state[subject.state].label
         return _deny(_l("Not possible in the current stage (%(state)s).", state=state), 409, "wrong_state")
     for permit in transition.permits:
         refused = permit(user, subject)
@@ -109,10 +113,10 @@ def _fire(user: User, subject: Case | AidApplication, transition: definition.Tra
 def _document(user: User, subject: Case | AidApplication, name: str, generate: bool):
     """Reading a document needs access to its subject (and compartment); generating it also one of
     the document's roles on the subject and the document being ready (422 until then)."""
-    spec = definition.process_of(subject).by_document.get(name)
+    spec = core_process.process_of(subject).by_document.get(name)
     if spec is None:
         return _deny(_l("Unknown document: %(name)s.", name=name), 404, "not_found")
-    from .documents.data import compartments_of  # (data imports labels, which import forms)
+    from workflow.documents.data import compartments_of  # (data imports labels, which import forms)
 
     allowed, reason = _view(user, subject)
     for compartment in compartments_of(spec):
@@ -182,7 +186,7 @@ def can(user: User | None, action: str,
     if user is None or not getattr(user, "is_authenticated", False) or not user.active:
         return _deny(_l("Please log in."), 401, "unauthorized")
     if action == "create_case":
-        if user.has_role(*definition.CREATE.roles):
+        if user.has_role(*cases_definition.CREATE.roles):
             return ALLOWED
         return _deny(_l("Only intake officers and case prosecutors may create cases."), 403, "forbidden")
     if action == "list_cases":
@@ -205,7 +209,7 @@ def can(user: User | None, action: str,
     if action.startswith("see:"):
         allowed, reason = _view(user, obj)
         return (allowed, reason) if not allowed else _see_compartment(user, obj, action[4:])
-    transition = definition.process_of(obj).by_trigger.get(action)
+    transition = core_process.process_of(obj).by_trigger.get(action)
     if transition is None:
         return _deny(_l("Unknown action: %(action)s.", action=action), 404, "unknown_trigger")
     return _fire(user, obj, transition)

@@ -8,12 +8,13 @@ from __future__ import annotations
 from flask import Response, g, jsonify, url_for
 from flask_babel import gettext as _
 
-from ..api import _aid, _case, _errors, _json, _json_object, _ref, bp
-from ..errors import Invalid, NotFound
-from ..models import Document, Job
-from ..process import RECIPIENTS
-from ..serializers import utc
-from . import operations
+from workflow.api import _aid, _case, _errors, _json, _json_object, _ref, bp
+from workflow.core.errors import Invalid, NotFound
+from workflow.core.models import Job
+from workflow.core.process import RECIPIENTS
+from workflow.core.serializers import utc
+from workflow.documents import operations
+from workflow.documents.models import Document
 
 
 def _subject(kind: str, subject_id: int):

@@ -19,21 +19,18 @@ import datetime as dt
 from collections.abc import Callable
 from typing import Any
 
-from ..clocks import local
-from ..extensions import db
-from ..labels import (
-    CHOICES,
-    INTERVIEW_KIND_LABELS,
-    REFERRAL_STATUS_LABELS,
-    VISIT_STATUS_LABELS,
-    aid_level_label,
-    choice_label,
-    role_label,
-)
-from ..models import AidApplication, Case, User
-from ..registry.identity import masked
-from ..settings import CATALOGS
-from ..stages import suspect_names
+from workflow.admin.models import User
+from workflow.aid.labels import CATALOGS
+from workflow.aid.models import AidApplication
+from workflow.cases.labels import CHOICES, INTERVIEW_KIND_LABELS
+from workflow.cases.models import Case
+from workflow.cases.stages import suspect_names
+from workflow.core.clocks import local
+from workflow.core.extensions import db
+from workflow.core.identity import masked
+from workflow.core.labels import choice_label
+from workflow.core.roles import aid_level_label, role_label
+from workflow.followup.labels import REFERRAL_STATUS_LABELS, VISIT_STATUS_LABELS
 
 
 def _day(value: dt.date | dt.datetime | None) -> str | None:
@@ -247,16 +244,17 @@ def _user_name(user_id: int | None) -> str:
 def _course(subject, item, today) -> dict:
     """The case's course for the closure report: what each stage did, without its content."""
     case = _case_of(subject)
-    from .. import definition
+    from workflow.aid import definition as aid_definition
+    from workflow.cases import definition as cases_definition
 
     exam = case.exam
     assessment = _assessment(subject, item, today)
     return {
-        "state": str(definition.CASE.by_state[case.state].label),
+        "state": str(cases_definition.CASE.by_state[case.state].label),
         "exam": ("waived" if exam and exam.waive_reason else "done" if exam and exam.completed_at else "none"),
         "interview_count": case.interview_count,
         "risk_level": assessment["risk_level"] if assessment else "",
-        "aid": [{"number": a.number, "state": str(definition.AID.by_state[a.state].label),
+        "aid": [{"number": a.number, "state": str(aid_definition.AID.by_state[a.state].label),
                  "approved_fen": a.approved_fen, "paid_fen": a.paid_fen} for a in case.aid_applications],
         "referrals": [{"kind": _label("referral_kind", r.kind), "agency": r.agency.name,
                        "status": str(REFERRAL_STATUS_LABELS.get(r.status, r.status)), "outcome": r.outcome} for r in case.referrals],

@@ -23,31 +23,26 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import defer
 
-from forms.base import yuan
-
-from .. import definition, jobs
-from ..clocks import local_today
-from ..errors import Invalid, NotFound, WorkflowError
-from ..extensions import db
-from ..labels import CHOICES, RECIPIENT_LABELS, choice_label
-from ..models import (
-    AidApplication,
-    AidLedgerEntry,
-    Case,
-    Document,
-    Event,
-    IssueCounter,
-    Job,
-    Referral,
-    User,
-    Visit,
-    utcnow,
-)
-from ..permissions import can, require
-from ..registry import identity
-from ..process import DocumentSpec
-from . import data, render
-from .store import document_store
+from workflow.admin.models import User
+from workflow.aid.models import AidApplication, AidLedgerEntry
+from workflow.cases.labels import CHOICES
+from workflow.cases.models import Case
+from workflow.core import jobs
+from workflow.core import process as definition
+from workflow.core import sealing as identity
+from workflow.core.clocks import local_today
+from workflow.core.errors import Invalid, NotFound, WorkflowError
+from workflow.core.extensions import db
+from workflow.core.labels import choice_label
+from workflow.core.models import Event, Job, utcnow
+from workflow.core.money import yuan
+from workflow.core.process import DocumentSpec
+from workflow.documents import data, render
+from workflow.documents.labels import RECIPIENT_LABELS
+from workflow.documents.models import Document, IssueCounter
+from workflow.documents.store import document_store
+from workflow.followup.models import Referral, Visit
+from workflow.permissions import can, require
 
 SEALED_DATA = "sealed-document-data"
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O or 1/I: people type it from paper

@@ -21,9 +21,8 @@ from jinja2 import FileSystemLoader, StrictUndefined, TemplateError, select_auto
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 from markupsafe import Markup
 
-from forms.base import yuan
-
-from .. import ROOT
+from workflow import ROOT
+from workflow.core.money import yuan
 
 TEMPLATES = ROOT / "docs_templates"
 STYLESHEET = TEMPLATES / "print.css"

@@ -10,12 +10,17 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from .. import definition
-from ..clocks import local_today
-from ..extensions import db
-from ..models import Agency, AidApplication, Case, utcnow
-from ..registry.operations import NoticeSubject
-from .operations import format_number, issuing_agency, render_copy
+from workflow.admin.models import Agency
+from workflow.aid import definition as aid_definition
+from workflow.aid.models import AidApplication
+from workflow.cases import definition as cases_definition
+from workflow.cases.models import Case
+from workflow.core.clocks import local_today
+from workflow.core.extensions import db
+from workflow.core.models import utcnow
+from workflow.documents.operations import format_number, issuing_agency, render_copy
+from workflow.registry import definition as registry_definition
+from workflow.registry.operations import NoticeSubject
 
 SAMPLE_CODE = "SAMPLE2345"  # printed where a real copy has its verification code
 
@@ -37,12 +42,12 @@ def _subject_and_item(spec, model):
 
 
 def _copies():
-    for process, model in ((definition.CASE, Case), (definition.AID, AidApplication)):
+    for process, model in ((cases_definition.CASE, Case), (aid_definition.AID, AidApplication)):
         for spec in process.documents:
             subject, item = _subject_and_item(spec, model)
             yield spec, subject, item, issuing_agency(subject)
     register = db.session.scalar(select(Agency).where(Agency.kind == "procuratorate").order_by(Agency.id))
-    for spec in definition.REGISTRY_DOCUMENTS:
+    for spec in registry_definition.REGISTRY_DOCUMENTS:
         yield spec, sample_inquiry(), None, register
 
 

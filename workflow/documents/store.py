@@ -12,9 +12,9 @@ from typing import Protocol
 
 from flask import current_app
 
-from ..extensions import db
-from ..models import DocumentBlob
-from ..registry.identity import seal_bytes, unseal_bytes
+from workflow.core.extensions import db
+from workflow.core.sealing import seal_bytes, unseal_bytes
+from workflow.documents.models import DocumentBlob
 
 KEY = re.compile(r"[a-z]+/[A-Za-z0-9_-]+\.(pdf|zip|bin)")
 

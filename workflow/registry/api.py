@@ -14,13 +14,15 @@ import re
 from flask import Response, current_app, g, jsonify, request, url_for
 from flask_babel import gettext as _
 
-from ..api import MAX_ID, MAX_PER_PAGE, _int_arg, _json, _json_object, _ref, bp, error_response
-from ..documents.api import _accepted
-from ..errors import Invalid, WorkflowError
-from ..models import ID_TYPES, INQUIRY_RESULTS, RECHECK_STATUSES, RegistryInquiry, RegistryRecheck
-from ..permissions import require
-from ..serializers import utc
-from . import identity, operations, screening
+from workflow.api import MAX_ID, MAX_PER_PAGE, _int_arg, _json, _json_object, _ref, bp, error_response
+from workflow.core import identity as core_identity
+from workflow.core.errors import Invalid, WorkflowError
+from workflow.core.serializers import utc
+from workflow.documents.api import _accepted
+from workflow.permissions import require
+from workflow.registry import identity as registry_identity
+from workflow.registry import operations, screening
+from workflow.registry.models import ID_TYPES, INQUIRY_RESULTS, RECHECK_STATUSES, RegistryInquiry, RegistryRecheck
 
 INQUIRY_FIELDS = ("name", "id_number", "consent", "id_type", "birth_date", "post")
 RECHECK_FIELDS = ("reason",)
@@ -59,7 +61,7 @@ def inquiry_json(inquiry: RegistryInquiry) -> dict:
         "inquiry_id": inquiry.id, "number": operations.inquiry_number(inquiry), "result": inquiry.result,
         "asked_at": utc(inquiry.created_at), "reviewed_at": utc(inquiry.reviewed_at),
         "name": person["name"] if person else None, "id_type": person["id_type"] if person else None,
-        "id_number_masked": identity.masked(person["id_number"]) if person else None,
+        "id_number_masked": core_identity.masked(person["id_number"]) if person else None,
         "post": inquiry.post, "job_id": inquiry.job_id, "row": inquiry.row_no,
         "notice_url": url_for("api.registry_notice", inquiry_id=inquiry.id) if _has_notice(inquiry) else None,
         "may_recheck": inquiry.result == "record" and inquiry.recheck is None,
@@ -241,7 +243,7 @@ def openapi_part() -> tuple[dict, dict]:
             "properties": {
                 "name": string, "id_number": string,
                 "consent": {"const": True, "description": "you hold the person's written consent"},
-                "id_type": {"type": "string", "enum": list(ID_TYPES), "default": identity.RESIDENT_ID},
+                "id_type": {"type": "string", "enum": list(ID_TYPES), "default": registry_identity.RESIDENT_ID},
                 "birth_date": {"type": "string", "format": "date",
                                "description": "YYYY-MM-DD; needed for documents other than a resident ID"},
                 "post": {"type": "string", "maxLength": 120}}},

@@ -33,7 +33,7 @@ class RowError(ValueError):
 def parse_row(row: dict[str, str]) -> dict:
     """A CSV row (field → text) as the values `entries.clean_values` checks; RowError for text that
     is not a date or a yes/no."""
-    from .screening import ID_TYPE_NAMES, parse_day
+    from workflow.registry.screening import ID_TYPE_NAMES, parse_day
 
     values: dict = {k: (row.get(k) or "").strip() for k in IMPORT_HEADERS}
     errors: dict[str, list[str]] = {}
@@ -55,7 +55,7 @@ def parse_row(row: dict[str, str]) -> dict:
 
 def read_entries(path: Path) -> list[dict[str, str]]:
     """The rows of an import file (UTF-8 with or without BOM, or GB 18030), keyed by field."""
-    from .screening import decode
+    from workflow.registry.screening import decode
 
     reader = csv.reader(decode(path.read_bytes()).splitlines())
     header = [h.strip().lower() for h in next(reader, [])]
@@ -96,11 +96,11 @@ def import_command(file: Path, username: str, reason: str):
     """
     from sqlalchemy import select
 
-    from ..errors import WorkflowError
-    from ..extensions import db
-    from ..models import User
-    from ..permissions import require
-    from . import operations
+    from workflow.admin.models import User
+    from workflow.core.errors import WorkflowError
+    from workflow.core.extensions import db
+    from workflow.permissions import require
+    from workflow.registry import operations
 
     user = db.session.scalar(select(User).where(User.username == username))
     if user is None or not user.active:
@@ -147,7 +147,7 @@ def synthesize_command(entry_count: int, applicant_count: int, hit_count: int, o
     active at once (no four-eyes history), with valid resident ID numbers, a mix of categories and
     of bans (ended, running, lifelong); ended bans do not match, so hits are drawn from the others.
     """
-    from . import synthetic
+    from workflow.registry import synthetic
 
     try:
         synthetic.refuse_production()

@@ -5,29 +5,22 @@
 - Matching uses keyed hashes (HMAC-SHA256 with REGISTRY_HMAC_KEY) of the ID number and of the
   normalised name with the birth date.
 - The person's details are sealed with AES-256-GCM (REGISTRY_ENCRYPTION_KEY); each sealed value
-  names its purpose as associated data, so an entry's value cannot pass for an inquiry's.
-"""
+  names its purpose as associated data, so an entry's value cannot pass for an inquiry's."""
 from __future__ import annotations
 
-import base64
 import datetime as dt
-import hashlib
 import hmac
-import json
-import operator
-import os
 import re
 import unicodedata
-from functools import lru_cache
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 
-from ..errors import Invalid
+from workflow.core.errors import Invalid
+from workflow.core.identity import check_digit
+from workflow.core.sealing import _derived
 
 RESIDENT_ID = "resident_id"
-_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
-_CHECK_CHARS = "10X98765432"
 _RESIDENT_SHAPE = re.compile(r"\d{17}[\dX]")
 _OTHER_SHAPE = re.compile(r"[A-Z0-9]{5,32}")
 _SEPARATORS = re.compile(r"[\s\-]+")
@@ -41,10 +34,6 @@ class IdentityError(ValueError):
     def __init__(self, message, field: str = "id_number") -> None:
         super().__init__(str(message))
         self.field = field
-
-
-def check_digit(body: str) -> str:
-    return _CHECK_CHARS[sum(map(operator.mul, map(int, body), _WEIGHTS)) % 11]
 
 
 def normalise_number(raw: str) -> str:
@@ -95,21 +84,9 @@ def normalise_name(name: str) -> str:
     return _NAME_NOISE.sub("", unicodedata.normalize("NFKC", name or "")).casefold()
 
 
-# --- keys ---------------------------------------------------------------------------------------
-
-def _derived(purpose: str) -> bytes:
-    """A development key derived from SECRET_KEY (production must configure its own: see config)."""
-    return hashlib.sha256(f"onestop-registry-{purpose}:{current_app.config['SECRET_KEY']}".encode()).digest()
-
-
 def hmac_key() -> bytes:
     configured = current_app.config.get("REGISTRY_HMAC_KEY")
     return configured.encode() if configured else _derived("hmac")
-
-
-def _encryption_key() -> bytes:
-    configured = current_app.config.get("REGISTRY_ENCRYPTION_KEY")
-    return base64.urlsafe_b64decode(configured) if configured else _derived("encryption")
 
 
 class Hasher:
@@ -123,37 +100,3 @@ class Hasher:
 
     def name_dob(self, name: str, born: dt.date) -> str:
         return hmac.digest(self.key, f"nd:{normalise_name(name)}|{born.isoformat()}".encode(), "sha256").hex()
-
-
-@lru_cache(maxsize=4)
-def _aead(key: bytes):
-    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-
-    return AESGCM(key)
-
-
-def seal(value, purpose: str) -> bytes:
-    """JSON-encodable `value`, encrypted: 12-byte nonce + ciphertext with its tag."""
-    nonce = os.urandom(12)
-    plain = json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=str).encode()
-    return nonce + _aead(_encryption_key()).encrypt(nonce, plain, purpose.encode())
-
-
-def unseal(blob: bytes, purpose: str):
-    return json.loads(_aead(_encryption_key()).decrypt(bytes(blob[:12]), bytes(blob[12:]), purpose.encode()))
-
-
-def seal_bytes(content: bytes, purpose: str) -> bytes:
-    nonce = os.urandom(12)
-    return nonce + _aead(_encryption_key()).encrypt(nonce, content, purpose.encode())
-
-
-def unseal_bytes(blob: bytes, purpose: str) -> bytes:
-    return _aead(_encryption_key()).decrypt(blob[:12], blob[12:], purpose.encode())
-
-
-def masked(number: str | None) -> str:
-    """Enough of an ID number to match a person on paper, not enough to reuse it."""
-    if not number:
-        return ""
-    return number[:3] + "*" * max(len(number) - 7, 0) + number[-4:] if len(number) > 7 else "*" * len(number)

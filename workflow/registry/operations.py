@@ -16,28 +16,31 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from .. import definition, jobs
-from ..clocks import local_today
-from ..documents import operations as documents
-from ..errors import Invalid, WorkflowError
-from ..extensions import db
-from ..models import (
+from workflow.admin.models import Agency, User, UserRole
+from workflow.core import jobs, settings
+from workflow.core import sealing as core_sealing
+from workflow.core.access import get_visible
+from workflow.core.clocks import local_today
+from workflow.core.errors import Invalid, WorkflowError
+from workflow.core.extensions import db
+from workflow.core.models import Job, utcnow
+from workflow.documents import operations as documents
+from workflow.documents.models import Document
+from workflow.permissions import require
+from workflow.registry import definition, entries
+from workflow.registry import identity as registry_identity
+from workflow.registry.models import (
     ID_TYPES,
-    Agency,
-    Document,
-    Job,
     RegistryAlert,
     RegistryChange,
     RegistryEntry,
     RegistryInquiry,
     RegistryRecheck,
-    User,
-    UserRole,
-    utcnow,
 )
-from ..permissions import require
-from ..services.cases import get_visible
-from . import entries, identity
+
+# Per employer: single inquiries per hour, batches per day, rows per batch (the batch limits are
+# checked in `screening`).
+settings.declare(registry_inquiries_per_hour=200, registry_batches_per_day=10, registry_batch_max_rows=100_000)
 
 log = logging.getLogger(__name__)
 INQUIRY_PURPOSE = "registry-inquiry"
@@ -70,9 +73,9 @@ def find_entries(user: User, *, id_number: str = "", name: str = "", birth_date:
     the newest ones."""
     require(user, "registry_maintain")
     stmt = select(RegistryEntry).order_by(RegistryEntry.id.desc()).limit(limit)
-    hasher = identity.Hasher()
+    hasher = registry_identity.Hasher()
     if id_number:
-        stmt = stmt.where(RegistryEntry.id_hmac == hasher.id_number(identity.normalise_number(id_number)))
+        stmt = stmt.where(RegistryEntry.id_hmac == hasher.id_number(registry_identity.normalise_number(id_number)))
     if name and birth_date:
         stmt = stmt.where(RegistryEntry.name_dob_hmac == hasher.name_dob(name, birth_date))
     if status:
@@ -122,7 +125,7 @@ def import_entries(user: User, rows: list[dict], reason: str) -> tuple[int, dict
     """Propose an entry per row (each awaiting a second maintainer's approval); rows that fail
     validation are reported by row number and the others imported, in one transaction."""
     require(user, "registry_maintain")
-    hasher, errors, count = identity.Hasher(), {}, 0
+    hasher, errors, count = registry_identity.Hasher(), {}, 0
     for number, row in enumerate(rows, start=1):
         try:
             values = entries.clean_values(row)
@@ -148,7 +151,7 @@ class Applicant:
     post: str
 
     def sealed(self) -> bytes:
-        return identity.seal({"name": self.name, "id_type": self.id_type, "id_number": self.id_number,
+        return core_sealing.seal({"name": self.name, "id_type": self.id_type, "id_number": self.id_number,
                               "birth_date": self.birth_date.isoformat()}, INQUIRY_PURPOSE)
 
 
@@ -158,7 +161,7 @@ def applicant(data: dict) -> Applicant:
     name = (data.get("name") or "").strip()
     if not name or len(name) > 120:
         errors["name"] = [_("Enter the name (at most 120 characters).")]
-    id_type = data.get("id_type") or identity.RESIDENT_ID
+    id_type = data.get("id_type") or registry_identity.RESIDENT_ID
     if id_type not in ID_TYPES:
         errors["id_type"] = [_("Not a valid choice.")]
     post = (data.get("post") or "").strip()
@@ -166,8 +169,8 @@ def applicant(data: dict) -> Applicant:
         errors["post"] = [_("At most 120 characters.")]
     number, born = "", None
     try:
-        number, born = identity.validate(id_type, data.get("id_number") or "", data.get("birth_date"))
-    except identity.IdentityError as exc:
+        number, born = registry_identity.validate(id_type, data.get("id_number") or "", data.get("birth_date"))
+    except registry_identity.IdentityError as exc:
         errors.setdefault(exc.field, []).append(str(exc))
     if errors:
         raise Invalid(_("The inquiry is not valid; see the fields marked."), errors)
@@ -175,7 +178,7 @@ def applicant(data: dict) -> Applicant:
 
 
 def person_of(inquiry: RegistryInquiry) -> dict | None:
-    return identity.unseal(inquiry.person, INQUIRY_PURPOSE) if inquiry.person is not None else None
+    return core_sealing.unseal(inquiry.person, INQUIRY_PURPOSE) if inquiry.person is not None else None
 
 
 def _answer(id_hmac: str, name_dob_hmac: str, today: dt.date) -> tuple[str, int | None]:
@@ -189,7 +192,7 @@ def _answer(id_hmac: str, name_dob_hmac: str, today: dt.date) -> tuple[str, int 
 
 
 def _check_rate(user: User, now: dt.datetime) -> None:
-    limit = current_app.config["REGISTRY_INQUIRIES_PER_HOUR"]
+    limit = int(settings.get("registry_inquiries_per_hour"))
     asked = db.session.scalar(select(func.count()).select_from(RegistryInquiry).where(
         RegistryInquiry.agency_id == user.agency_id, RegistryInquiry.job_id.is_(None),
         RegistryInquiry.created_at > now - dt.timedelta(hours=1)))
@@ -208,7 +211,7 @@ def inquire(user: User, data: dict, consent: bool) -> RegistryInquiry:
     person = applicant(data)
     now = utcnow()
     _check_rate(user, now)
-    hasher = identity.Hasher()
+    hasher = registry_identity.Hasher()
     id_hmac, nd_hmac = hasher.id_number(person.id_number), hasher.name_dob(person.name, person.birth_date)
     result, entry_id = _answer(id_hmac, nd_hmac, local_today(now))
     inquiry = RegistryInquiry(agency_id=user.agency_id, user_id=user.id, id_hmac=id_hmac, name_dob_hmac=nd_hmac,
@@ -484,7 +487,7 @@ def _watch_single(agency_id: int, now: dt.datetime) -> None:
     if misses >= ALERT_MISSES_IN_A_ROW:
         raise_alert(agency_id, "misses_in_a_row", {"count": misses, "last_inquiry": recent[0].id}, now)
     window = recent[:RECENT]
-    numbers = [identity.unseal(i.person, INQUIRY_PURPOSE)["id_number"] for i in window if i.person is not None]
+    numbers = [core_sealing.unseal(i.person, INQUIRY_PURPOSE)["id_number"] for i in window if i.person is not None]
     group = sequential_groups(numbers)
     if group >= ALERT_SEQUENTIAL:
         raise_alert(agency_id, "sequential_ids", {"count": group, "last_inquiry": recent[0].id}, now)

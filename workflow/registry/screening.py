@@ -17,27 +17,30 @@ import datetime as dt
 import io
 import secrets
 
-from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import func, insert, select
 
-from .. import jobs
-from ..clocks import local_today
-from ..documents.operations import get_job
-from ..documents.store import SEALED, document_store
-from ..errors import Invalid, NotFound
-from ..extensions import db
-from ..models import Job, RegistryInquiry, User, utcnow
-from ..permissions import require
-from . import entries, identity
-from .operations import (
+from workflow.admin.models import User
+from workflow.core import identity as core_identity
+from workflow.core import jobs, settings
+from workflow.core.clocks import local_today
+from workflow.core.errors import Invalid, NotFound
+from workflow.core.extensions import db
+from workflow.core.models import Job, utcnow
+from workflow.documents.operations import get_job
+from workflow.documents.store import SEALED, document_store
+from workflow.permissions import require
+from workflow.registry import entries
+from workflow.registry import identity as registry_identity
+from workflow.registry.models import RegistryInquiry
+from workflow.registry.operations import (
     ALERT_IDS_ONE_PERSON,
     ALERT_SEQUENTIAL_BATCH,
     Applicant,
     RateLimited,
-    raise_alert,
     applicant,
     most_ids_for_one_person,
+    raise_alert,
     sequential_groups,
 )
 
@@ -109,7 +112,7 @@ def _row_applicant(row: list[str], columns: dict[str, int]) -> Applicant:
         return row[index].strip() if index is not None and index < len(row) else ""
 
     id_type = cell("id_type")
-    id_type = ID_TYPE_NAMES.get(id_type, id_type) or identity.RESIDENT_ID
+    id_type = ID_TYPE_NAMES.get(id_type, id_type) or registry_identity.RESIDENT_ID
     return applicant({"name": cell("name"), "id_type": id_type, "id_number": cell("id_number"),
                       "birth_date": _birth_date(cell("birth_date")), "post": cell("post")})
 
@@ -137,7 +140,7 @@ def submit_batch(user: User, content: bytes, consent: bool) -> Job:
         message = _("Confirm that you hold the written consent of every person in the file.")
         raise Invalid(message, {"consent": [message]})
     _columns, rows = _rows(decode(content))
-    limit = current_app.config["REGISTRY_BATCH_MAX_ROWS"]
+    limit = int(settings.get("registry_batch_max_rows"))
     if not rows or len(rows) > limit:
         message = _("A batch has 1 to %(limit)d rows besides the header; this file has %(count)d.",
                     limit=limit, count=len(rows))
@@ -146,7 +149,7 @@ def submit_batch(user: User, content: bytes, consent: bool) -> Job:
     batches = db.session.scalar(select(func.count()).select_from(Job).join(User, User.id == Job.owner_id).where(
         Job.kind == KIND, User.agency_id == user.agency_id, Job.created_at > since,
         (Job.status != "failed") | (Job.done > 0)))  # a batch that failed after asking counts
-    if batches >= current_app.config["REGISTRY_BATCHES_PER_DAY"]:
+    if batches >= int(settings.get("registry_batches_per_day")):
         raise RateLimited(_("Your organisation has submitted %(count)d batches in the last 24 hours, the most "
                             "allowed.", count=batches))
     key = f"{SEALED}{secrets.token_hex(16)}.bin"
@@ -174,7 +177,7 @@ def _screen_rows(job: Job, progress) -> dict:
         raise NotFound("the uploaded file is gone")
     columns, rows = _rows(decode(content))
     agency_id, user_id = job.params["agency_id"], job.owner_id
-    hasher, now = identity.Hasher(), utcnow()
+    hasher, now = registry_identity.Hasher(), utcnow()
     today = local_today(now)
 
     people: list[tuple[int, Applicant, str, str]] = []  # row, applicant, id hash, name + birth-date hash
@@ -185,7 +188,7 @@ def _screen_rows(job: Job, progress) -> dict:
         except Invalid as exc:
             name = row[columns["name"]].strip() if columns["name"] < len(row) else ""
             raw_id = row[columns["id_number"]].strip() if columns["id_number"] < len(row) else ""
-            errors[number] = ([name, identity.masked(identity.normalise_number(raw_id))],
+            errors[number] = ([name, core_identity.masked(registry_identity.normalise_number(raw_id))],
                               "; ".join(m for messages in exc.fields.values() for m in messages))
             continue
         people.append((number, person, hasher.id_number(person.id_number),
@@ -229,7 +232,7 @@ def _screen_rows(job: Job, progress) -> dict:
             (name, masked), error = errors[number]
             writer.writerow((number, name, masked, "", "invalid", "", error))
         else:
-            writer.writerow((number, person.name, identity.masked(person.id_number), person.post, answers[number],
+            writer.writerow((number, person.name, core_identity.masked(person.id_number), person.post, answers[number],
                              inquiry_ids[number], ""))
     key = f"{SEALED}{secrets.token_hex(16)}.bin"
     store.put(key, ("\ufeff" + buffer.getvalue()).encode())

@@ -2,8 +2,8 @@
 
 `entries` writes N entries in force straight into the database (bulk Core inserts in chunks, no
 four-eyes history: they stand for a register already approved), each with a valid 18-digit
-resident ID (correct check digit), its keyed hashes (`identity.Hasher`) and its sealed person
-(`identity.seal`), in a mix of categories that includes ended and lifelong bans.
+resident ID (correct check digit), its keyed hashes (`registry_identity.Hasher`) and its sealed person
+(`core_sealing.seal`), in a mix of categories that includes ended and lifelong bans.
 `applicants_csv` writes a batch file in the downloadable template's layout whose rows are H ID
 hits on entries in force and otherwise valid ID numbers that match no entry (by ID or by name
 and birth date).
@@ -23,10 +23,14 @@ import random
 from dataclasses import dataclass, field
 
 from flask import current_app
-from ..extensions import db
-from ..models import RegistryEntry, utcnow
-from . import identity
-from .entries import ENTRY_PURPOSE
+
+from workflow.core import identity as core_identity
+from workflow.core import sealing as core_sealing
+from workflow.core.extensions import db
+from workflow.core.models import utcnow
+from workflow.registry import identity as registry_identity
+from workflow.registry.entries import ENTRY_PURPOSE
+from workflow.registry.models import RegistryEntry
 
 CHUNK = 10_000
 REGIONS = ("110101", "110105", "120101", "130102", "140105", "210102", "220102", "230102", "310101", "310115",
@@ -83,7 +87,7 @@ class _Numbers:
         region, day = divmod(x, BIRTH_DAYS)
         born = FIRST_BIRTH + dt.timedelta(days=day)
         body = f"{REGIONS[region]}{born:%Y%m%d}{sequence:03d}"
-        return body + identity.check_digit(body), born
+        return body + core_identity.check_digit(body), born
 
 
 def _name(rng: random.Random, given: str) -> str:
@@ -114,15 +118,15 @@ def _rows(start: int, stop: int, seed: int, created_by_id: int | None, today: dt
     """Entries start..stop as DB-API parameter tuples (in `_COLUMNS` order, already converted for
     the database), the people of those in force, and the counts of ended and lifelong bans."""
     rng = random.Random(f"entries-{seed}-{start}")
-    numbers, hasher = _Numbers(seed), identity.Hasher()
+    numbers, hasher = _Numbers(seed), registry_identity.Hasher()
     rows, in_force, ended_count, lifelong_count = [], [], 0, 0
     for i in range(start, stop):
         number, born = numbers(i)
         name = _name(rng, ENTRY_GIVEN)
         record = _record(rng, today)
-        person = {"name": name, "id_type": identity.RESIDENT_ID, "id_number": number, "birth_date": born.isoformat()}
-        values = {"status": "active", "id_type": identity.RESIDENT_ID, "id_hmac": hasher.id_number(number),
-                  "name_dob_hmac": hasher.name_dob(name, born), "person": identity.seal(person, ENTRY_PURPOSE),
+        person = {"name": name, "id_type": registry_identity.RESIDENT_ID, "id_number": number, "birth_date": born.isoformat()}
+        values = {"status": "active", "id_type": registry_identity.RESIDENT_ID, "id_hmac": hasher.id_number(number),
+                  "name_dob_hmac": hasher.name_dob(name, born), "person": core_sealing.seal(person, ENTRY_PURPOSE),
                   **record, "incident_id": None, "version": 1, "created_by_id": created_by_id, "created_at": now,
                   "updated_at": now}
         rows.append(tuple(convert(values[column]) if convert else values[column]

@@ -22,13 +22,13 @@ from forms.registry import (
     ResolveRecheckForm,
     ReviewForm,
 )
-
-from ..errors import Invalid, WorkflowError
-from ..labels import INQUIRY_RESULT_LABELS
-from ..permissions import can
-from ..views.cases import attach_errors
-from . import entries, identity, operations, screening
-from .operations import RateLimited
+from workflow.core import identity
+from workflow.core.errors import Invalid, WorkflowError
+from workflow.core.forms import attach_errors
+from workflow.permissions import can
+from workflow.registry import entries, operations, screening
+from workflow.registry.labels import INQUIRY_RESULT_LABELS
+from workflow.registry.operations import RateLimited
 
 bp = Blueprint("registry", __name__, url_prefix="/registry")
 PER_PAGE = 50

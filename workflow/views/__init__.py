@@ -9,9 +9,8 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 
-from .. import definition, labels
-from ..clocks import clock_of
-from ..permissions import can
+from workflow.core.clocks import clock_of
+from workflow.permissions import can
 
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; object-src 'none'; "
        "frame-ancestors 'none'; base-uri 'self'; form-action 'self'")
@@ -38,8 +37,13 @@ def _error_page(status: int, message: str):
 
 
 def init_app(app: Flask) -> None:
-    from ..registry import views as registry
-    from . import admin, aid, auth, cases, documents, inbox, notifications
+    from workflow.admin import auth
+    from workflow.aid import views as aid
+    from workflow.documents import views as documents
+    from workflow.inbox import notification_views as notifications
+    from workflow.inbox import views as inbox
+    from workflow.registry import views as registry
+    from workflow.views import admin
 
     for module in (auth, inbox, cases, aid, admin, notifications, documents, registry):
         app.register_blueprint(module.bp)

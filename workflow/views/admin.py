@@ -12,17 +12,20 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, IntegerField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
-from forms.base import MoneyField, MultiCheckboxField, yuan
-
-from .. import definition, settings
-from ..clocks import local_today
-from ..errors import WorkflowError
-from ..labels import AGENCY_KIND_LABELS, AID_LEVEL_LABELS, CALENDAR_KIND_LABELS, CLOCK_UNIT_LABELS, ROLE_LABELS
-from ..models import AGENCY_KINDS, AID_LEVELS, ROLES
-from ..permissions import can
-from ..services import admin as admin_service
-from ..services import calendar as calendar_service
-from ..services import users as user_service
+from workflow.admin import calendar as calendar_service
+from workflow.admin import operations as admin_service
+from workflow.admin import users as user_service
+from workflow.admin.labels import AGENCY_KIND_LABELS, CALENDAR_KIND_LABELS
+from workflow.admin.models import AGENCY_KINDS
+from workflow.core import process as definition
+from workflow.core import settings
+from workflow.core.clocks import local_today
+from workflow.core.errors import WorkflowError
+from workflow.core.forms import MoneyField, MultiCheckboxField
+from workflow.core.labels import CLOCK_UNIT_LABELS
+from workflow.core.money import yuan
+from workflow.core.roles import AID_LEVEL_LABELS, AID_LEVELS, ROLE_LABELS, ROLES
+from workflow.permissions import can
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 

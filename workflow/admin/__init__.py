@@ -1,0 +1,1 @@
+"""Administration: agencies, users and sign-in, settings, average wages and the holiday calendar."""

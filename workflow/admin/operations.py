@@ -1,0 +1,77 @@
+"""Agencies, users, settings and average wages, as the administrator keeps them."""
+from __future__ import annotations
+
+from flask_babel import gettext as _
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from workflow.admin.models import AGENCY_KINDS, Agency, AverageWage, User
+from workflow.core import settings
+from workflow.core.errors import Invalid, NotFound
+from workflow.core.extensions import db
+
+
+def list_agencies() -> list[Agency]:
+    return list(db.session.scalars(select(Agency).order_by(Agency.kind, Agency.name)))
+
+
+def get_agency(agency_id: int) -> Agency:
+    agency = db.session.get(Agency, agency_id)
+    if agency is None:
+        raise NotFound(_("No such agency."))
+    return agency
+
+
+def save_agency(agency: Agency | None, *, name: str, kind: str, region: str = "", doc_prefix: str = "") -> Agency:
+    """Create (agency None) or change an agency. `doc_prefix` starts its documents' issue numbers;
+    a change applies to numbers issued afterwards (issued documents keep theirs)."""
+    name = name.strip()
+    if kind not in AGENCY_KINDS:
+        raise Invalid(_("Unknown agency kind."), {"kind": [_("Not a valid choice.")]})
+    clash = db.session.scalar(select(Agency.id).where(Agency.name == name))
+    if clash is not None and (agency is None or clash != agency.id):
+        raise Invalid(_("An agency with this name exists."), {"name": [_("This name is taken.")]})
+    if agency is None:
+        agency = Agency()
+        db.session.add(agency)
+    agency.name, agency.kind, agency.region, agency.doc_prefix = name, kind, region.strip(), doc_prefix.strip()
+    db.session.commit()
+    return agency
+
+
+def list_users() -> list[User]:
+    return list(db.session.scalars(select(User).options(selectinload(User.agency)).order_by(User.username)))
+
+
+def get_user(user_id: int) -> User:
+    user = db.session.get(User, user_id)
+    if user is None:
+        raise NotFound(_("No such user."))
+    return user
+
+
+def save_settings(visit_months: list[int], numbers: dict[str, int]) -> None:
+    """The visit schedule, and whole-number settings (clock lengths, escalation hours)."""
+    if not visit_months or any(m < 1 for m in visit_months):
+        raise Invalid(_("Give one or more positive numbers of months."),
+                      {"visit_schedule_months": [_("Give one or more positive numbers of months.")]})
+    settings.put("visit_schedule_months", sorted(set(visit_months)))
+    for key, value in numbers.items():
+        settings.put(key, int(value))
+    db.session.commit()
+
+
+def list_wages() -> list[AverageWage]:
+    return list(db.session.scalars(select(AverageWage).order_by(AverageWage.year.desc(), AverageWage.region)))
+
+
+def save_wage(*, year: int, region: str, monthly_fen: int) -> AverageWage:
+    """Set the average monthly wage of a year and region (the aid cap is a multiple of it)."""
+    region = region.strip()
+    wage = db.session.scalar(select(AverageWage).where(AverageWage.year == year, AverageWage.region == region))
+    if wage is None:
+        wage = AverageWage(year=year, region=region)
+        db.session.add(wage)
+    wage.monthly_fen = monthly_fen
+    db.session.commit()
+    return wage

@@ -1,0 +1,1 @@
+"""Judicial aid: the aid application sub-process, its ledger and pages."""

@@ -1,0 +1,64 @@
+"""What the pages of a process subject (a case, an aid application) share: their actions with forms,
+an action's POST, the workflow diagram and error pages."""
+from __future__ import annotations
+
+from flask import Response, abort, flash, redirect, render_template, request
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from workflow.cases import definition
+from workflow.core import engine
+from workflow.core.diagram import workflow_svg
+from workflow.core.errors import NotFound, StaleVersion, WorkflowError
+from workflow.core.forms import attach_errors
+
+# The diagram only depends on the highlighted state and the language: draw each once per process.
+_DIAGRAMS: dict[tuple[str, str | None, str], str] = {}
+# Labels of stored codes, for display.
+def _error_page(exc: WorkflowError):
+    return render_template("error.html", status=exc.status, message=exc.message), exc.status
+
+
+def action_forms(subject, failed: dict | None):
+    """The user's actions on a case or aid application, and a form for each allowed one (the refused
+    one keeps what the user typed)."""
+    actions = engine.actions_for(current_user, subject)
+    forms = {}
+    for action in actions:
+        if failed and action.trigger == failed["trigger"]:
+            if action.allowed or failed.get("keep_form"):
+                forms[action.trigger] = failed["form"]
+        elif action.allowed:
+            forms[action.trigger] = engine.build_form(action.transition, subject)
+    for form in forms.values():
+        form.version.data = subject.version  # what the user reads now is what they act on
+    return actions, forms
+
+
+def fire_from_page(subject, transition, fire_function, render, show_url: str):
+    """POST of an action form: fire it, then redirect, or re-render with the errors beside the fields."""
+    form = engine.build_form(transition, subject, request.form)
+    try:
+        fire_function(current_user, subject, transition.trigger, form.version.data, form)
+    except NotFound:
+        abort(404)
+    except StaleVersion as exc:
+        flash(exc.message, "warning")
+        return render(subject, failed={"trigger": transition.trigger, "form": form, "messages": [],
+                                       "keep_form": True}, status=409)
+    except WorkflowError as exc:
+        messages = [exc.message, *attach_errors(form, exc.fields)]
+        return render(subject, failed={"trigger": transition.trigger, "form": form, "messages": messages},
+                      status=exc.status)
+    flash(_("%(action)s: done.", action=transition.label), "success")
+    return redirect(show_url + f"#action-{transition.trigger}" if transition.internal else show_url)
+
+
+# --- the workflow diagram -----------------------------------------------------------------------
+
+def svg(state: str | None, process=definition.CASE) -> Response:
+    key = (process.name, state, str(get_locale()))
+    if key not in _DIAGRAMS:
+        _DIAGRAMS[key] = workflow_svg(state, process)
+    return Response(_DIAGRAMS[key], mimetype="image/svg+xml")

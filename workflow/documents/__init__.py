@@ -1,0 +1,1 @@
+"""Documents: rendering, issuing and storing PDF versions, their verification, and background batches."""

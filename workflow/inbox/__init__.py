@@ -1,0 +1,1 @@
+"""The task inbox, notifications and the escalation of task clocks."""

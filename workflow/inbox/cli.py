@@ -1,0 +1,31 @@
+"""The escalation command (for cron, when the in-process runner is off)."""
+from __future__ import annotations
+
+import click
+
+
+@click.command("escalate")
+@click.option("--at", "at", default=None, metavar="ISO-TIME",
+              help="Run as if it were this UTC time (e.g. 2026-10-09T16:00); default now.")
+def escalate_command(at):
+    """Run one escalation of task clocks: reminders, overdue notices, supervisor escalation, e-mails.
+
+    For cron (e.g. every 5 minutes) when the in-process runner is off (ONESTOP_ESCALATION_RUNNER=off).
+    Safe to run concurrently and repeatedly: nothing is notified twice. Also fails background jobs
+    that outlived ONESTOP_JOB_TIMEOUT (their worker died).
+    """
+    import datetime as dt
+
+    from workflow.core.jobs import fail_stale
+    from workflow.inbox.escalation import run
+
+    try:
+        now = dt.datetime.fromisoformat(at) if at is not None else None
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--at") from exc
+    if now is not None and now.tzinfo is not None:
+        now = now.astimezone(dt.timezone.utc).replace(tzinfo=None)
+    click.echo(str(run(now)))
+    lost = fail_stale(now)
+    if lost:
+        click.echo(f"{lost} background job(s) failed as lost")

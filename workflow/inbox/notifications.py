@@ -1,0 +1,45 @@
+"""A user's in-app notifications (the bell): listing, unread count, marking read."""
+from __future__ import annotations
+
+from flask_babel import gettext as _
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import joinedload
+
+from workflow.admin.models import User
+from workflow.core.errors import NotFound
+from workflow.core.extensions import db
+from workflow.core.models import Task, utcnow
+from workflow.inbox.models import Notification
+
+
+def unread_count(user: User) -> int:
+    return db.session.scalar(select(func.count()).select_from(Notification)
+                             .where(Notification.user_id == user.id, Notification.read_at.is_(None))) or 0
+
+
+def recent(user: User, *, unread_only: bool = False, limit: int = 100) -> list[Notification]:
+    stmt = (select(Notification).where(Notification.user_id == user.id)
+            .options(joinedload(Notification.task).joinedload(Task.case),
+                     joinedload(Notification.task).joinedload(Task.aid_application))
+            .order_by(Notification.created_at.desc(), Notification.id.desc()).limit(limit))
+    if unread_only:
+        stmt = stmt.where(Notification.read_at.is_(None))
+    return list(db.session.scalars(stmt))
+
+
+def get_own(user: User, notification_id: int) -> Notification:
+    """One of the user's own notifications; anyone else's is "not found"."""
+    notification = db.session.get(Notification, notification_id)
+    if notification is None or notification.user_id != user.id:
+        raise NotFound(_("No such notification."))
+    return notification
+
+
+def mark_read(user: User, notification_id: int | None = None) -> int:
+    """Mark one notification (or all of the user's) read; returns how many changed."""
+    stmt = update(Notification).where(Notification.user_id == user.id, Notification.read_at.is_(None))
+    if notification_id is not None:
+        stmt = stmt.where(Notification.id == get_own(user, notification_id).id)
+    changed = db.session.execute(stmt.values(read_at=utcnow()).execution_options(synchronize_session=False)).rowcount
+    db.session.commit()
+    return changed

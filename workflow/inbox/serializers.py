@@ -1,0 +1,22 @@
+"""JSON shape of notifications."""
+from __future__ import annotations
+
+from workflow.core import process as definition
+from workflow.core.serializers import utc
+from workflow.inbox.labels import NOTIFICATION_LABELS
+from workflow.inbox.models import Notification
+
+
+def notification_json(notification: Notification) -> dict:
+    task = notification.task
+    return {
+        "id": notification.id,
+        "kind": notification.kind,
+        "label": str(NOTIFICATION_LABELS[notification.kind]),
+        "task": {"id": task.id, "title": definition.task_title(task), "case_id": task.case_id,
+                 "case_number": task.case.number, "aid_application_id": task.aid_application_id,
+                 "closed": task.closed_at is not None},
+        "task_due_at": utc(notification.task_due_at),
+        "created_at": utc(notification.created_at),
+        "read_at": utc(notification.read_at),
+    }
