@@ -13,8 +13,8 @@ from flask import Flask  # noqa: E402
 from flask_migrate import upgrade  # noqa: E402
 
 from workflow import ROOT, create_app  # noqa: E402
+from workflow.admin import calendar
 from workflow.demo import seed  # noqa: E402
-from workflow.services import calendar  # noqa: E402
 
 
 def demo_app(database_url: str | None = None, **config) -> Flask:

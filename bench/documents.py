@@ -33,11 +33,12 @@ from flask import current_app
 from flask_babel import force_locale
 from sqlalchemy import select
 
-from workflow import jobs
+from workflow.aid.models import AidApplication
+from workflow.cases.models import Case
+from workflow.core import jobs
+from workflow.core.extensions import db
 from workflow.demo import demo_actors
 from workflow.documents import operations, render
-from workflow.extensions import db
-from workflow.models import AidApplication, Case
 
 DOCUMENT, RECIPIENT, WARM_UP = "registration_form", "court", 3
 

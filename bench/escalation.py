@@ -20,10 +20,13 @@ import time
 from _setup import demo_app
 from sqlalchemy import func, insert, select
 
-from workflow import escalation
-from workflow.extensions import db
-from workflow.models import Case, Notification, Task, User, utcnow
-from workflow.services import tasks as task_service
+from workflow.admin.models import User
+from workflow.cases.models import Case
+from workflow.core.extensions import db
+from workflow.core.models import Task, utcnow
+from workflow.inbox import escalation
+from workflow.inbox import tasks as task_service
+from workflow.inbox.models import Notification
 
 
 def timed(label: str, function):

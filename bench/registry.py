@@ -70,9 +70,11 @@ def side_ours(csv_path: str) -> dict:
 
     from sqlalchemy import select
 
-    from workflow import create_app, jobs
-    from workflow.extensions import db
-    from workflow.models import Job, User
+    from workflow import create_app
+    from workflow.admin.models import User
+    from workflow.core import jobs
+    from workflow.core.extensions import db
+    from workflow.core.models import Job
     from workflow.registry import screening
 
     app = create_app()

@@ -17,12 +17,12 @@ from flask_migrate import upgrade
 from sqlalchemy import text
 
 from workflow import ROOT, create_app
+from workflow.admin import calendar
+from workflow.admin.models import Agency, AverageWage
+from workflow.admin.users import create_user
+from workflow.core.clocks import local_today
+from workflow.core.extensions import db
 from workflow.demo import drive, new_case
-from workflow.clocks import local_today
-from workflow.extensions import db
-from workflow.models import Agency, AverageWage
-from workflow.services import calendar
-from workflow.services.users import create_user
 
 PASSWORD = "password-123"
 PG_URL = os.environ.get("TEST_DATABASE_URL") or os.environ.get("DATABASE_URL", "")

@@ -6,11 +6,14 @@ import shutil
 import pytest
 from sqlalchemy import func, select
 
-from workflow import definition
+from workflow.admin.models import Agency, User
+from workflow.admin.users import authenticate
+from workflow.cases import definition as cases_definition
+from workflow.cases import states as cases_states
+from workflow.cases.models import Case
+from workflow.core.extensions import db
+from workflow.core.models import Event
 from workflow.demo import DEMO_USERS
-from workflow.extensions import db
-from workflow.models import Agency, Case, Event, User
-from workflow.services.users import authenticate
 
 COMMANDS = ("create-user", "seed-demo", "workflow-diagram", "workflow-table")
 
@@ -73,7 +76,7 @@ def test_seed_demo_loads_cases_in_every_state_and_is_idempotent(runner):
         assert username in result.output
         assert ", ".join(roles) in result.output
     states = set(db.session.scalars(select(Case.state)))
-    assert states == set(definition.STATE_NAMES)
+    assert states == set(cases_states.STATE_NAMES)
     assert db.session.scalar(select(func.count()).select_from(Case).where(Case.suspended_at.is_not(None))) == 1
     # Two children of one incident.
     shared = db.session.execute(select(Case.incident_id, func.count()).group_by(Case.incident_id)
@@ -98,9 +101,9 @@ def test_workflow_diagram_writes_an_svg_with_every_state(runner, tmp_path):
     assert str(out) in result.output
     svg = out.read_text(encoding="utf-8")
     assert svg.lstrip().startswith("<?xml") and "<svg" in svg
-    for state in definition.STATE_NAMES:
+    for state in cases_states.STATE_NAMES:
         assert state in svg
-    for transition in definition.TRANSITIONS:
+    for transition in cases_definition.TRANSITIONS:
         assert transition.trigger in svg
     assert "#0d6efd" in svg  # the highlighted state
 
@@ -113,7 +116,7 @@ def test_workflow_diagram_needs_out(runner):
 def test_workflow_table_lists_every_trigger(runner):
     result = runner.invoke(args=["workflow-table"])
     assert result.exit_code == 0
-    for transition in (definition.CREATE, *definition.TRANSITIONS):
+    for transition in (cases_definition.CREATE, *cases_definition.TRANSITIONS):
         assert f"| `{transition.trigger}` |" in result.output
 
 

@@ -3,7 +3,8 @@ import base64
 
 import pytest
 
-from workflow import config, create_app
+from workflow import create_app
+from workflow.core import config
 
 
 def test_production_refuses_default_secret(monkeypatch):

@@ -1,9 +1,9 @@
 """The documentation is generated from the definition; these tests fail when it drifts."""
-from workflow import ROOT, definition
-from workflow.diagram import transitions_markdown, workflow_svg
-
-
 import pytest
+
+from workflow import ROOT
+from workflow.core import process as definition
+from workflow.core.diagram import transitions_markdown, workflow_svg
 
 DOCS = {"case": ("workflow.md", "workflow.svg"), "aid": ("aid.md", "aid.svg")}
 

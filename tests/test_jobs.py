@@ -8,9 +8,9 @@ import time
 
 import pytest
 
-from workflow import jobs
-from workflow.extensions import db
-from workflow.models import Job
+from workflow.core import jobs
+from workflow.core.extensions import db
+from workflow.core.models import Job
 
 
 @jobs.handler("test_count")

@@ -17,7 +17,7 @@ from sqlalchemy import create_engine, inspect, text
 from sqlalchemy.engine import make_url
 
 from workflow import ROOT, create_app
-from workflow.extensions import db
+from workflow.core.extensions import db
 
 MIGRATIONS = str(ROOT / "migrations")
 PG_URL = os.environ.get("TEST_DATABASE_URL") or os.environ.get("DATABASE_URL", "")

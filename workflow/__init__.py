@@ -1,17 +1,24 @@
-"""OneStop: case workflow for one-stop centres for child victims."""
+"""OneStop: case workflow for one-stop centres for child victims.
+
+This package's top level is the composition root: `create_app` assembles the core and every
+feature (their models, permission rules, pages, API routes and commands). Features never import
+it; see docs/architecture.md.
+"""
 from __future__ import annotations
 
 import logging
 import os
-from pathlib import Path
+from types import SimpleNamespace
 
 from flask import Flask, has_request_context, request, session
 from werkzeug.routing import IntegerConverter
 
-from workflow.core import config
+from workflow.core import config, web
+from workflow.core.config import ROOT
 from workflow.core.extensions import babel, csrf, db, login_manager, migrate
+from workflow.core.models import MAX_ID
 
-ROOT = Path(__file__).resolve().parent.parent
+__all__ = ["ROOT", "create_app"]
 
 
 def select_locale() -> str:
@@ -31,8 +38,68 @@ class IdConverter(IntegerConverter):
     instead of reaching the database (which would fail on it)."""
 
     def __init__(self, url_map, *args, **kwargs) -> None:
-        kwargs.setdefault("max", 2**31 - 1)
+        kwargs.setdefault("max", MAX_ID)
         super().__init__(url_map, *args, **kwargs)
+
+
+def _features(app: Flask) -> None:
+    """Every feature's pages, API routes, permission rules and commands, in dependency order."""
+    from workflow import (
+        cli,
+        openapi,  # noqa: F401 - its route
+    )
+    from workflow.admin import api as admin_api  # noqa: F401 - its routes
+    from workflow.admin import auth
+    from workflow.admin import cli as admin_cli
+    from workflow.admin import labels as admin_labels
+    from workflow.admin import permissions as admin_permissions  # noqa: F401 - its rules
+    from workflow.admin import views as admin_views
+    from workflow.admin.users import load_session_user
+    from workflow.aid import api as aid_api  # noqa: F401 - its routes
+    from workflow.aid import labels as aid_labels
+    from workflow.aid import permissions as aid_permissions  # noqa: F401 - its rules
+    from workflow.aid import views as aid_views
+    from workflow.cases import api as cases_api  # noqa: F401 - its routes
+    from workflow.cases import labels as cases_labels
+    from workflow.cases import permissions as cases_permissions  # noqa: F401 - its rules
+    from workflow.cases import views as cases_views
+    from workflow.core import api as core_api
+    from workflow.core import labels as core_labels
+    from workflow.core import roles
+    from workflow.documents import api as documents_api  # noqa: F401 - its routes
+    from workflow.documents import cli as documents_cli
+    from workflow.documents import labels as documents_labels
+    from workflow.documents import permissions as documents_permissions  # noqa: F401 - its rules
+    from workflow.documents import views as documents_views
+    from workflow.followup import labels as followup_labels
+    from workflow.inbox import api as inbox_api  # noqa: F401 - its routes
+    from workflow.inbox import cli as inbox_cli
+    from workflow.inbox import labels as inbox_labels
+    from workflow.inbox import notification_views, runner
+    from workflow.inbox import permissions as inbox_permissions  # noqa: F401 - its rules
+    from workflow.inbox import views as inbox_views
+    from workflow.registry import api as registry_api  # noqa: F401 - its routes
+    from workflow.registry import cli as registry_cli
+    from workflow.registry import labels as registry_labels
+    from workflow.registry import permissions as registry_permissions  # noqa: F401 - its rules
+    from workflow.registry import views as registry_views
+
+    login_manager.user_loader(load_session_user)
+    # The api and permissions modules imported above registered their routes and rules.
+    for module in (auth, inbox_views, cases_views, aid_views, admin_views, notification_views, documents_views,
+                   registry_views):
+        app.register_blueprint(module.bp)
+    app.register_blueprint(core_api.bp)
+    csrf.exempt(core_api.bp)  # bearer tokens, no cookies: CSRF does not apply
+    # Templates read every feature's labels as `labels.<NAME>`.
+    labels = {}
+    for module in (roles, core_labels, admin_labels, cases_labels, aid_labels, followup_labels, inbox_labels,
+                   documents_labels, registry_labels):
+        labels.update({name: value for name, value in vars(module).items() if not name.startswith("_")})
+    web.init_app(app, {"labels": SimpleNamespace(**labels)})
+    for commands in (cli, admin_cli, inbox_cli, documents_cli, registry_cli):
+        commands.init_app(app)
+    runner.init_app(app)
 
 
 def create_app(test_config: dict | None = None) -> Flask:
@@ -55,20 +122,5 @@ def create_app(test_config: dict | None = None) -> Flask:
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.session_protection = "strong"
-
-    @login_manager.user_loader
-    def load_user(session_id: str):
-        from workflow.admin.users import load_session_user
-
-        return load_session_user(session_id)
-
-    from workflow import cli, views
-    from workflow.api import bp as api_bp
-    from workflow.inbox import runner
-
-    views.init_app(app)
-    app.register_blueprint(api_bp)
-    csrf.exempt(api_bp)  # bearer tokens, no cookies: CSRF does not apply
-    cli.init_app(app)
-    runner.init_app(app)
+    _features(app)
     return app

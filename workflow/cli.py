@@ -7,10 +7,6 @@ from pathlib import Path
 import click
 from flask import Flask
 
-from workflow.admin.cli import calendar_load_command, create_user_command
-from workflow.documents.cli import document_samples_command
-from workflow.inbox.cli import escalate_command
-
 log = logging.getLogger(__name__)
 
 
@@ -57,8 +53,5 @@ def workflow_table_command(process_name):
 
 
 def init_app(app: Flask) -> None:
-    from workflow.registry.cli import registry_cli
-
-    for command in (create_user_command, seed_demo_command, workflow_diagram_command, workflow_table_command,
-                    calendar_load_command, escalate_command, document_samples_command, registry_cli):
+    for command in (seed_demo_command, workflow_diagram_command, workflow_table_command):
         app.cli.add_command(command)

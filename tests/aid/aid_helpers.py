@@ -11,8 +11,10 @@ from __future__ import annotations
 import datetime as dt
 
 import helper_modules
-from workflow.extensions import db
-from workflow.models import AidApplication, Event, utcnow
+
+from workflow.aid.models import AidApplication
+from workflow.core.extensions import db
+from workflow.core.models import Event, utcnow
 
 # The shared JSON client of tests/api.
 _api_helpers = helper_modules.load("api/conftest.py")

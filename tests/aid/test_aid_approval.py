@@ -14,7 +14,7 @@ from aid_helpers import (
     proposal,
 )
 
-from workflow.labels import aid_level_label
+from workflow.core.roles import aid_level_label
 
 
 def _investigating(api, flagged) -> tuple[int, int]:

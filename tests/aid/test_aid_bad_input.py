@@ -6,7 +6,7 @@ import datetime as dt
 
 from aid_helpers import APPROVE, REFUSAL, apply_data, assert_error, payment, proposal, today
 
-from workflow import definition
+from workflow.aid import definition
 
 
 def _proposal_fields(body: dict) -> tuple:

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from aid_helpers import APPROVE, FLAG, assert_error, case_events, payment, proposal
 
+from workflow.cases.models import Case
+from workflow.core.extensions import db
 from workflow.demo import drive
-from workflow.extensions import db
-from workflow.models import Case
 
 
 def _sibling_case(api, users, first: Case) -> Case:

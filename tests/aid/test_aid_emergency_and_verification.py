@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aid_helpers import EMERGENCY, FINANCES, apply_data, case_events, open_tasks, payment, proposal
 
-from workflow.labels import aid_level_label
+from workflow.core.roles import aid_level_label
 
 VERIFY = {"request": "请核实申请人在贵地的家庭收入及财产状况。"}
 REPORT = {"finances_confirmed": "yes", "report": "经走访村委会及银行查询，申请人家庭收入情况属实。"}

@@ -24,7 +24,8 @@ from aid_helpers import (
     proposal,
 )
 
-from workflow import definition, demo
+from workflow import demo
+from workflow.aid import definition
 
 VERIFY = {"request": "请核实申请人家庭收入。"}
 REPORT = {"finances_confirmed": "yes", "report": "经核实，家庭收入情况属实。"}

@@ -8,9 +8,10 @@ import pytest
 from aid_helpers import APPROVE, EMERGENCY, open_tasks, payment, proposal
 from flask_babel import get_babel, refresh, to_user_timezone
 
-from workflow.extensions import db
-from workflow.models import Agency, utcnow
-from workflow.services.users import create_user
+from workflow.admin.models import Agency
+from workflow.admin.users import create_user
+from workflow.core.extensions import db
+from workflow.core.models import utcnow
 
 REPORT = {"finances_confirmed": "yes", "report": "经核实，家庭收入情况属实。"}
 
@@ -100,7 +101,7 @@ def test_payment_dates_are_checked_in_the_centres_time_zone(api, app, flagged):
 
 def test_an_instalment_row_without_its_date_is_an_error_not_dropped(make_case, users):
     from workflow import demo
-    from workflow.errors import Invalid
+    from workflow.core.errors import Invalid
 
     case = make_case("aid_review")
     demo.fire(users["case_prosecutor"], case, "flag_aid", demo.FLAG_DATA)

@@ -6,8 +6,8 @@ import datetime as dt
 import pytest
 
 from tests.conftest import PASSWORD
-from workflow.extensions import db
-from workflow.models import ApiToken
+from workflow.admin.models import ApiToken
+from workflow.core.extensions import db
 
 
 def test_issue_token_and_use_it(client, users):

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from workflow import definition
+from workflow.cases import definition
 from workflow.demo import new_case
 
 REFERRAL = {
@@ -172,8 +172,8 @@ def test_task_scopes(api, make_case, scope):
 def test_overdue_tasks(api, make_case):
     import datetime as dt
 
-    from workflow.extensions import db
-    from workflow.models import Task
+    from workflow.core.extensions import db
+    from workflow.core.models import Task
 
     case = make_case("registered")
     task = db.session.query(Task).filter_by(case_id=case.id, closed_at=None).one()

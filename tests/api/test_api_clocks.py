@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import datetime as dt
 
-from workflow import escalation
-from workflow.models import utcnow
-from workflow.extensions import db
+from workflow.core.extensions import db
+from workflow.core.models import utcnow
+from workflow.inbox import escalation
 
 
 def _late(case) -> object:

@@ -7,8 +7,8 @@ import zipfile
 
 import pytest
 
-from workflow import jobs
-from workflow.clocks import local_today
+from workflow.core import jobs
+from workflow.core.clocks import local_today
 from workflow.demo import FLAG_DATA, drive_aid, fire
 
 

@@ -14,11 +14,12 @@ import pytest
 from flask_babel import force_locale
 from pypdf import PdfReader
 
-from workflow import jobs
-from workflow.clocks import local_today
-from workflow.labels import REGISTRY_CATEGORY_LABELS
-from workflow.models import REGISTRY_CATEGORIES, Job, RegistryInquiry
+from workflow.core import jobs
+from workflow.core.clocks import local_today
+from workflow.core.models import Job
 from workflow.registry import operations
+from workflow.registry.labels import REGISTRY_CATEGORY_LABELS
+from workflow.registry.models import REGISTRY_CATEGORIES, RegistryInquiry
 
 helpers = helper_modules.load("registry/registry_helpers.py")
 resident_id, wrong_check_digit, entry_in_force = helpers.resident_id, helpers.wrong_check_digit, helpers.entry_in_force

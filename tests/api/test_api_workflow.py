@@ -3,20 +3,21 @@ from __future__ import annotations
 
 import json
 
-from workflow import definition
+from workflow.cases import definition as cases_definition
+from workflow.cases import states as cases_states
 
 
 def test_workflow_lists_every_state_and_trigger(api):
     response = api.get("/workflow", "examiner")
     assert response.status_code == 200
     doc = response.get_json()
-    assert doc["version"] == definition.VERSION and doc["initial"] == definition.INITIAL
-    assert [s["name"] for s in doc["states"]] == list(definition.STATE_NAMES)
+    assert doc["version"] == cases_definition.VERSION and doc["initial"] == cases_states.INITIAL
+    assert [s["name"] for s in doc["states"]] == list(cases_states.STATE_NAMES)
     assert {s["name"] for s in doc["states"] if s["terminal"]} == {"closed", "withdrawn"}
     assert all(s["label"] for s in doc["states"])
-    assert [t["trigger"] for t in doc["transitions"]] == [t.trigger for t in definition.TRANSITIONS]
+    assert [t["trigger"] for t in doc["transitions"]] == [t.trigger for t in cases_definition.TRANSITIONS]
     by_trigger = {t["trigger"]: t for t in doc["transitions"]}
-    for transition in definition.TRANSITIONS:
+    for transition in cases_definition.TRANSITIONS:
         row = by_trigger[transition.trigger]
         assert row["sources"] == list(transition.sources) and row["dest"] == transition.dest
         assert row["roles"] == list(transition.roles)
@@ -56,7 +57,7 @@ def test_openapi_document(client, users):
             ("/openapi.json", "get")} <= {(p, m) for p, ops in paths.items() for m in ops}
     action = paths["/cases/{case_id}/actions/{trigger}"]["post"]
     trigger = next(p for p in action["parameters"] if p["name"] == "trigger")
-    assert trigger["schema"]["enum"] == [t.trigger for t in definition.TRANSITIONS]
+    assert trigger["schema"]["enum"] == [t.trigger for t in cases_definition.TRANSITIONS]
     assert {"401", "403", "404", "409", "422"} <= set(action["responses"])
     for path, ops in paths.items():
         for method, op in ops.items():
@@ -77,7 +78,7 @@ def test_openapi_document(client, users):
     interview = schemas["ActionData_complete_interview"]["properties"]["attendees"]
     assert "suspect" not in interview["items"]["properties"]["role"]["enum"]
     assert set(schemas["CaseCreate"]["properties"]) >= {"child_name", "contacts", "suspects"}
-    assert schemas["Case"]["properties"]["state"]["enum"] == list(definition.STATE_NAMES)
+    assert schemas["Case"]["properties"]["state"]["enum"] == list(cases_states.STATE_NAMES)
 
 
 def test_openapi_matches_what_the_api_returns(api, make_case):

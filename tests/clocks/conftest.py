@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from workflow.extensions import db
-from workflow.models import AverageWage
+from workflow.admin.models import AverageWage
+from workflow.core.extensions import db
 
 
 @pytest.fixture

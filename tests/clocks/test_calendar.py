@@ -10,11 +10,13 @@ import re
 import pytest
 import time_machine
 
-from workflow import aid, definition
-from workflow.clocks import (
+from workflow.admin import calendar
+from workflow.aid import stages as aid
+from workflow.core import process as definition
+from workflow.core.clocks import (
     END_OF_DAY,
-    add_months,
     WorkingCalendar,
+    add_months,
     due_at,
     end_of_day,
     end_of_working_day,
@@ -23,11 +25,10 @@ from workflow.clocks import (
     stored,
     working_calendar,
 )
-from workflow.errors import Invalid
-from workflow.extensions import db
-from workflow.models import CalendarDay, Task
-from workflow.process import Clock
-from workflow.services import calendar
+from workflow.core.errors import Invalid
+from workflow.core.extensions import db
+from workflow.core.models import CalendarDay, Task
+from workflow.core.process import Clock
 
 D = dt.date
 UTC = dt.timezone.utc

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import datetime as dt
 
-from workflow import escalation
-from workflow.clocks import end_of_day, local_today
+from workflow.core.clocks import end_of_day, local_today
+from workflow.core.extensions import db
 from workflow.demo import drive_aid
-from workflow.extensions import db
-from workflow.models import Notification
+from workflow.inbox import escalation
+from workflow.inbox.models import Notification
 
 
 def follow_up_task(case):

@@ -7,9 +7,9 @@ import datetime as dt
 import helper_modules
 import pytest
 
-from workflow.clocks import local_today
+from workflow.admin.models import Agency
+from workflow.core.clocks import local_today
 from workflow.demo import FLAG_DATA, drive_aid, fire
-from workflow.models import Agency
 
 
 @pytest.fixture

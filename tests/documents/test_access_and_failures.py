@@ -9,12 +9,13 @@ import pytest
 from document_helpers import SUSPECT, pdf_text
 from sqlalchemy import select, text
 
-from workflow import jobs
+from workflow.core import jobs
+from workflow.core.errors import WorkflowError
+from workflow.core.extensions import db
+from workflow.core.models import Job
 from workflow.demo import FLAG_DATA, drive_aid, fire
 from workflow.documents import data, operations, render
-from workflow.errors import WorkflowError
-from workflow.extensions import db
-from workflow.models import Document, Job
+from workflow.documents.models import Document
 
 
 def test_a_batch_zip_is_refused_once_its_owner_lost_access(api, make_case):
@@ -44,7 +45,7 @@ def test_an_entrusted_verifier_reads_no_aid_decision(make_case, users):
     case = make_case("aid_review")
     fire(users["case_prosecutor"], case, "flag_aid", FLAG_DATA)
     application = drive_aid(case.aid_applications[-1], "investigating", users)
-    from workflow.models import Agency
+    from workflow.admin.models import Agency
 
     remote = db.session.scalar(select(Agency).where(Agency.name == "外省检察院"))
     fire(users["aid_officer"], application, "entrust_verification",
@@ -63,7 +64,7 @@ def test_a_suspect_is_never_the_contact_of_a_copy(make_case, users):
         {"kind": "appropriate_adult", "name": "社区主任何某", "relation": "合适成年人"},
         {"kind": "guardian", "name": "钱某", "relation": "继父", "is_suspect": True},
         {"kind": "appropriate_adult", "name": "赵某", "relation": "邻居"}])  # named among the suspects
-    from workflow.models import Agency
+    from workflow.admin.models import Agency
 
     civil_affairs = db.session.scalar(select(Agency).where(Agency.kind == "civil_affairs"))
     fire(users["social_worker"], case, "send_referral", {"kind": "fee_waiver", "agency_id": civil_affairs.id,
@@ -114,7 +115,8 @@ def test_concurrent_finals_get_distinct_numbers(app, make_case, users):
     def issue(case_id):
         with app.app_context():
             try:
-                from workflow.models import Case, User
+                from workflow.admin.models import User
+                from workflow.cases.models import Case
 
                 document = operations.generate(db.session.get(User, user_id), db.session.get(Case, case_id),
                                                "registration_form", "court", final=True)
@@ -165,7 +167,7 @@ def test_unreachable_redis_fails_the_job_with_a_503(api, app, make_case):
 def test_lost_jobs_fail_after_the_timeout(app, users):
     import datetime as dt
 
-    from workflow.models import utcnow
+    from workflow.core.models import utcnow
 
     old = Job(kind="document", owner_id=users["supervisor"].id, status="running", total=1,
               created_at=utcnow() - dt.timedelta(seconds=app.config["JOB_TIMEOUT"] + 60))

@@ -9,14 +9,16 @@ from __future__ import annotations
 import pytest
 from document_helpers import OFFENCE, PRIVATE_NOTE, SUSPECT, pdf_text, text_of
 
-from workflow import definition
-from workflow.clocks import local_today
+from workflow.admin.models import Agency
+from workflow.aid import definition as aid_definition
+from workflow.cases import definition as cases_definition
+from workflow.core.clocks import local_today
+from workflow.core.extensions import db
 from workflow.documents import operations
 from workflow.documents.samples import sample_inquiry
-from workflow.extensions import db
-from workflow.models import Agency
+from workflow.registry import definition as registry_definition
 
-ALL_SPECS = definition.CASE.documents + definition.AID.documents + definition.REGISTRY_DOCUMENTS
+ALL_SPECS = cases_definition.CASE.documents + aid_definition.AID.documents + registry_definition.REGISTRY_DOCUMENTS
 TITLES = {
     "registration_form": "一站式取证救助案件登记表", "guardian_consent": "监护人知情同意书",
     "exam_record": "法医学检查记录及检材移交清单", "interview_record": "一站式询问记录",
@@ -173,7 +175,7 @@ def test_disbursement_receipt_per_payment(aid_application, users, recipient):
 def test_inquiry_notice_says_record_or_no_record_and_nothing_more(app, users, result):
     inquiry = sample_inquiry()
     inquiry.result = result
-    spec = definition.REGISTRY_DOCUMENTS[0]
+    spec = registry_definition.REGISTRY_DOCUMENTS[0]
     agency = db.session.get(Agency, users["registry_maintainer"].agency_id)
     _data, _doc, pdf, _pages = operations.render_copy(
         spec, inquiry, None, "partner_agency", agency, local_today(), number="测试检察院查〔2026〕1号", version=1,

@@ -10,9 +10,10 @@ import pytest
 from document_helpers import text_of
 from sqlalchemy import select
 
-from workflow import jobs
-from workflow.extensions import db
-from workflow.models import Document, Job
+from workflow.core import jobs
+from workflow.core.extensions import db
+from workflow.core.models import Job
+from workflow.documents.models import Document
 
 
 @pytest.fixture

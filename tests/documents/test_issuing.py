@@ -7,11 +7,13 @@ import pytest
 from document_helpers import pdf_text
 from sqlalchemy import select, text
 
-from workflow.clocks import local_today
+from workflow.admin.models import Agency
+from workflow.core.clocks import local_today
+from workflow.core.errors import WorkflowError
+from workflow.core.extensions import db
+from workflow.core.models import Event
 from workflow.documents import data, operations
-from workflow.errors import WorkflowError
-from workflow.extensions import db
-from workflow.models import Agency, Document, DocumentBlob, Event
+from workflow.documents.models import Document, DocumentBlob
 
 
 @pytest.fixture
@@ -65,7 +67,7 @@ def test_the_snapshot_hash_and_template_are_stored(make_case, users, centre):
     assert document.sha256 == hashlib.sha256(pdf).hexdigest() and document.size == len(pdf)
     assert (document.template, document.template_version, document.locale) == ("registration_form", 1, "zh_CN")
     assert document.pages >= 1 and document.generated_by_id == users["intake_officer"].id
-    from workflow import definition
+    from workflow.cases import definition
 
     spec = definition.CASE.by_document["registration_form"]
     assert document.data == data.build(spec, case, None, "internal", local_today())

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
+from workflow.core.extensions import db
 from workflow.documents import operations
-from workflow.extensions import db
 
 
 @pytest.fixture

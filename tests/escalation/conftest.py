@@ -11,7 +11,7 @@ import pytest
 import time_machine
 from escalation_helpers import N0, UTC, FrozenClock, LocalSmtp, address
 
-from workflow.extensions import db
+from workflow.core.extensions import db
 
 
 @pytest.fixture(autouse=True)

@@ -14,8 +14,9 @@ from dataclasses import dataclass
 
 from aiosmtpd.controller import Controller
 
-from workflow.extensions import db
-from workflow.models import Notification, Task
+from workflow.core.extensions import db
+from workflow.core.models import Task
+from workflow.inbox.models import Notification
 
 UTC = dt.timezone.utc
 N0 = dt.datetime(2026, 10, 12, 2, 0)  # Monday 10:00 in Beijing, as stored (naive UTC)

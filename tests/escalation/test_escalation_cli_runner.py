@@ -6,8 +6,8 @@ import time
 
 from escalation_helpers import HOUR, N0, notices, told
 
-from workflow import runner as escalation_runner
-from workflow.extensions import db
+from workflow.core.extensions import db
+from workflow.inbox import runner as escalation_runner
 
 
 def registered_task(kit):
@@ -113,7 +113,7 @@ def test_the_runner_loop_escalates_until_stopped(app, kit, clock, addresses, smt
 
 def test_the_runner_loop_survives_a_failing_run(app, kit, clock, addresses, smtp, caplog):
     """A run that raises is logged and the next one runs: a broken setting, then a fixed one."""
-    from workflow import settings
+    from workflow.core import settings
 
     case, task = registered_task(kit)
     settings.put("escalation_due_soon_hours", "not a number")

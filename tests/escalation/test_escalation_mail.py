@@ -6,9 +6,10 @@ from escalation_helpers import HOUR, LocalSmtp, free_port, notices, told
 from flask import current_app
 from flask_babel import force_locale
 
-from workflow import definition, escalation
-from workflow.escalation import MAX_EMAIL_ATTEMPTS
-from workflow.extensions import db
+from workflow.core import process as definition
+from workflow.core.extensions import db
+from workflow.inbox import escalation
+from workflow.inbox.escalation import MAX_EMAIL_ATTEMPTS
 
 BASE_URL = "https://onestop.example.org"
 CHILD = "欧阳小雪"  # a name no other fixture uses
@@ -191,7 +192,7 @@ def test_notices_read_in_the_app_or_for_done_tasks_are_not_emailed_later(app, ki
     third, third_task = overdue_case(kit)
     escalation.run(now=first_task.due_at + HOUR)
     assert len(notices()) == 3
-    from workflow.services import notifications as notification_service
+    from workflow.inbox import notifications as notification_service
 
     [read] = [n for n in notices() if n.task_id == first_task.id]
     notification_service.mark_read(users["examiner"], read.id)

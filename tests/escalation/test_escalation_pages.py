@@ -8,9 +8,10 @@ from escalation_helpers import HOUR, MINUTE, notices
 from flask import current_app
 from flask_babel import force_locale
 
-from workflow import definition, escalation
-from workflow.extensions import db
-from workflow.models import Notification
+from workflow.core import process as definition
+from workflow.core.extensions import db
+from workflow.inbox import escalation
+from workflow.inbox.models import Notification
 
 
 def bell(html: str) -> int | None:

@@ -14,12 +14,14 @@ from escalation_helpers import DAY, HOUR, MINUTE, N0, address, notices, told
 from flask import current_app
 from flask_babel import force_locale
 
-from workflow import escalation, settings
-from workflow.clocks import end_of_day
-from workflow.extensions import db
-from workflow.labels import NOTIFICATION_LABELS
-from workflow.models import Notification, Task
-from workflow.services.users import create_user
+from workflow.admin.users import create_user
+from workflow.core import settings
+from workflow.core.clocks import end_of_day
+from workflow.core.extensions import db
+from workflow.core.models import Task
+from workflow.inbox import escalation
+from workflow.inbox.labels import NOTIFICATION_LABELS
+from workflow.inbox.models import Notification
 
 
 def soon() -> dt.timedelta:

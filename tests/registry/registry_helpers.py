@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from workflow.registry import identity, operations
+from workflow.core import identity
+from workflow.registry import operations
 
 CATEGORY_WORDS = ("conviction", "rape", "indecency", "molestation", "non_prosecution", "non-prosecution",
                   "administrative_penalty", "employment_ban", "强奸", "猥亵", "性侵", "不起诉", "行政处罚", "从业禁止",

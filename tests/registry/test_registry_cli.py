@@ -7,10 +7,10 @@ import pytest
 from registry_helpers import resident_id, wrong_check_digit
 from sqlalchemy import func, select
 
-from workflow import jobs
-from workflow.extensions import db
-from workflow.models import RegistryChange, RegistryEntry, RegistryInquiry
+from workflow.core import jobs
+from workflow.core.extensions import db
 from workflow.registry import identity, screening
+from workflow.registry.models import RegistryChange, RegistryEntry, RegistryInquiry
 
 HEADER = "name,id_type,id_number,birth_date,category,ban_lifelong,ban_until,source_document,source_date\n"
 

@@ -8,11 +8,11 @@ from registry_helpers import entry_data, entry_in_force, resident_id
 from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 
-from workflow.errors import WorkflowError
-from workflow.extensions import db
-from workflow.models import RegistryChange, RegistryEntry
-from workflow.permissions import can
+from workflow.core.access import can
+from workflow.core.errors import WorkflowError
+from workflow.core.extensions import db
 from workflow.registry import entries, operations
+from workflow.registry.models import RegistryChange, RegistryEntry
 
 
 def test_a_proposed_entry_matches_nothing_until_a_second_maintainer_approves(users):

@@ -10,13 +10,14 @@ import time_machine
 from pypdf import PdfReader
 from registry_helpers import CATEGORY_WORDS, ask, entry_in_force, resident_id, wrong_check_digit
 
-from workflow.clocks import local_today
-from workflow.errors import WorkflowError
-from workflow.labels import REGISTRY_CATEGORY_LABELS
+from workflow.core.clocks import local_today
+from workflow.core.errors import WorkflowError
+from workflow.core.extensions import db
 from workflow.documents import operations as documents
-from workflow.extensions import db
-from workflow.models import DocumentBlob, RegistryAlert, RegistryInquiry
+from workflow.documents.models import DocumentBlob
 from workflow.registry import operations
+from workflow.registry.labels import REGISTRY_CATEGORY_LABELS
+from workflow.registry.models import RegistryAlert, RegistryInquiry
 
 
 def pdf_text(content: bytes) -> str:

@@ -6,10 +6,12 @@ import datetime as dt
 import pytest
 from registry_helpers import ask, resident_id
 
+from workflow.cases.models import Judgment
+from workflow.core.errors import WorkflowError
+from workflow.core.models import Event
 from workflow.demo import fire
-from workflow.errors import WorkflowError
-from workflow.models import Event, Judgment, RegistryChange
 from workflow.registry import entries, operations
+from workflow.registry.models import RegistryChange
 
 DEFENDANT_ID = resident_id(region="440104", born=dt.date(1979, 5, 6), sequence=31)
 

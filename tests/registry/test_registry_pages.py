@@ -12,12 +12,12 @@ from flask_babel import force_locale
 from registry_helpers import CATEGORY_WORDS, ask, entry_data, entry_in_force, resident_id, wrong_check_digit
 from sqlalchemy import func, select
 
-from workflow import jobs
+from workflow.core import identity, jobs
+from workflow.core.extensions import db
 from workflow.demo import fire
-from workflow.extensions import db
-from workflow.labels import REGISTRY_CATEGORY_LABELS
-from workflow.models import RegistryChange, RegistryEntry, RegistryInquiry
-from workflow.registry import identity, operations
+from workflow.registry import operations
+from workflow.registry.labels import REGISTRY_CATEGORY_LABELS
+from workflow.registry.models import RegistryChange, RegistryEntry, RegistryInquiry
 
 SOURCE = entry_data()["source_document"]
 

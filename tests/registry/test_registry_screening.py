@@ -10,11 +10,12 @@ import pytest
 from registry_helpers import ask, entry_in_force, resident_id, wrong_check_digit
 from sqlalchemy import text
 
-from workflow import jobs
-from workflow.errors import WorkflowError
-from workflow.extensions import db
-from workflow.models import DocumentBlob, RegistryAlert, RegistryInquiry
+from workflow.core import jobs
+from workflow.core.errors import WorkflowError
+from workflow.core.extensions import db
+from workflow.documents.models import DocumentBlob
 from workflow.registry import operations, screening
+from workflow.registry.models import RegistryAlert, RegistryInquiry
 
 
 def run_batch(users, content: bytes, who: str = "employer_hr"):

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import re
 
-
 PASSWORD = "password-123"  # the password tests/conftest.py gives every user
 
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import re
 
-from workflow.extensions import db
-from workflow.models import AidApplication
+from workflow.aid.models import AidApplication
+from workflow.core.extensions import db
 
 
 def _aid_version(pages, username: str, application_id: int) -> int:

@@ -7,9 +7,10 @@ import re
 from pathlib import Path
 
 from workflow import ROOT
-from workflow.extensions import db
-from workflow.models import Case, Event
-from workflow.permissions import can
+from workflow.cases.models import Case
+from workflow.core.access import can
+from workflow.core.extensions import db
+from workflow.core.models import Event
 
 TODAY = dt.date.today()
 NOW = dt.datetime.now().replace(second=0, microsecond=0)
@@ -72,7 +73,7 @@ def test_inbox_shows_the_task_to_the_assignee(pages, make_case, users, app):
     rows = re.findall(r'<tr data-task="\d+".*?</tr>', html, re.S)
     row = next(r for r in rows if case.number in r)
     with app.test_request_context():
-        from workflow import definition
+        from workflow.core import process as definition
         title = definition.task_title(case.own_tasks[-1])
     assert title in row and case.child_name in row and f'/cases/{case.id}"' in row
     # The intake officer is on the team: the task is among the team's, not hers.
@@ -351,7 +352,7 @@ def test_admin_pages(pages, users, make_case):
     response = client.post(f"/admin/users/{user_id}", data={
         "full_name": "新人二", "sex": "M", "agency_id": str(agency_id), "roles": ["interviewer"]})
     assert response.status_code == 302
-    from workflow.models import User
+    from workflow.admin.models import User
     user = db.session.get(User, user_id)
     db.session.refresh(user)
     assert user.full_name == "新人二" and user.roles == {"interviewer"} and not user.active
@@ -360,7 +361,8 @@ def test_admin_pages(pages, users, make_case):
 
 
 def test_admin_settings(pages):
-    from workflow import definition, settings
+    from workflow.core import process as definition
+    from workflow.core import settings
 
     client = pages.as_("admin")
     html = pages.html("admin", "/admin/settings")

@@ -12,11 +12,14 @@ from collections.abc import Callable
 
 import pytest
 
-from workflow import definition, demo
-from workflow.clocks import local_today
-from workflow.errors import WorkflowError
-from workflow.extensions import db
-from workflow.models import Agency, Case, Event, Task, utcnow
+from workflow import demo
+from workflow.admin.models import Agency
+from workflow.cases import definition
+from workflow.cases.models import Case
+from workflow.core.clocks import local_today
+from workflow.core.errors import WorkflowError
+from workflow.core.extensions import db
+from workflow.core.models import Event, Task, utcnow
 
 
 def now() -> dt.datetime:

@@ -3,14 +3,14 @@ from __future__ import annotations
 
 import pytest
 
-from workflow import definition
-from workflow.engine import actions_for
-from workflow.errors import WorkflowError
-from workflow.extensions import db
-from workflow.models import Agency
-from workflow.permissions import can
-from workflow.services.cases import get_case, search_cases
-from workflow.services.users import create_user, update_user
+from workflow.admin.models import Agency
+from workflow.admin.users import create_user, update_user
+from workflow.cases import definition
+from workflow.cases.operations import get_case, search_cases
+from workflow.core.access import can
+from workflow.core.engine import actions_for
+from workflow.core.errors import WorkflowError
+from workflow.core.extensions import db
 
 TEAM = ("intake_officer", "examiner", "interviewer", "psychologist", "case_prosecutor", "social_worker")
 STRANGERS = ("examiner_m", "aid_officer", "aid_approver", "finance_officer", "registry_maintainer",

@@ -5,10 +5,11 @@ from __future__ import annotations
 import pytest
 from flask import current_app
 
-from workflow import demo, engine
-from workflow.errors import Invalid, StaleVersion, WorkflowError
-from workflow.extensions import db
-from workflow.models import Case
+from workflow import demo
+from workflow.cases.models import Case
+from workflow.core import engine
+from workflow.core.errors import Invalid, StaleVersion, WorkflowError
+from workflow.core.extensions import db
 
 
 def _fire_with_version(kit, who, case, trigger, version):

@@ -1,10 +1,10 @@
 """Follow-up: the visit schedule generated on entering follow_up, closure review, reopening."""
 from __future__ import annotations
 
-from workflow import settings
-from workflow.clocks import add_months
-from workflow.extensions import db
-from workflow.models import utcnow
+from workflow.core import settings
+from workflow.core.clocks import add_months
+from workflow.core.extensions import db
+from workflow.core.models import utcnow
 
 
 def test_entering_follow_up_schedules_visits_at_1_3_6_months(kit):

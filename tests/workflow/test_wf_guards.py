@@ -8,16 +8,19 @@ import datetime as dt
 import pytest
 from flask_babel import lazy_gettext as _l
 
-from workflow import definition as d
-from workflow.errors import WorkflowError
-from workflow.extensions import db
-from workflow.labels import role_label
-from workflow.models import Interview, utcnow
-from workflow.permissions import can
+from workflow.aid import definition as aid_definition
+from workflow.cases import definition as cases_definition
+from workflow.cases.models import Interview
+from workflow.core.access import can
+from workflow.core.errors import WorkflowError
+from workflow.core.extensions import db
+from workflow.core.models import utcnow
+from workflow.core.roles import role_label
+from workflow.followup import guards as followup_guards
 
 
 def _guard_names() -> set[str]:
-    return {g.__name__ for t in (d.CREATE, *d.TRANSITIONS) for g in t.guards}
+    return {g.__name__ for t in (cases_definition.CREATE, *cases_definition.TRANSITIONS) for g in t.guards}
 
 
 COVERED = {
@@ -56,7 +59,7 @@ def assert_guard_fails(kit, who, case, trigger, guard, data=None) -> str:
 def test_register_needs_a_guardian_or_appropriate_adult(kit):
     case = kit.staff(kit.make_case("referred", contacts=[]))
     assert case.contacts == []
-    message = assert_guard_fails(kit, "intake_officer", case, "register", d.guardian_or_adult_recorded)
+    message = assert_guard_fails(kit, "intake_officer", case, "register", cases_definition.guardian_or_adult_recorded)
     assert message == str(_l("Record a guardian or an appropriate adult."))
 
 
@@ -66,15 +69,15 @@ def test_register_needs_a_guardian_or_appropriate_adult(kit):
 ], ids=["suspect", "absent"])
 def test_register_needs_an_appropriate_adult_when_the_guardian_cannot_act(kit, guardian):
     case = kit.staff(kit.make_case("referred", contacts=[guardian]))
-    message = assert_guard_fails(kit, "intake_officer", case, "register", d.guardian_or_adult_recorded)
+    message = assert_guard_fails(kit, "intake_officer", case, "register", cases_definition.guardian_or_adult_recorded)
     assert message == str(_l("The guardian is a suspect or absent: an appropriate adult must be recorded."))
     # Consent cannot come from that guardian either.
     error = kit.refused("intake_officer", case, "record_consent", {"given_by": case.contacts[0].id})
     assert (error.status, error.code) == (422, "invalid") and "given_by" in error.fields
     # With an appropriate adult the next guard (consent) is the one that fails.
     kit.fire("intake_officer", case, "add_contact")
-    assert d.guardian_or_adult_recorded(case) is None
-    assert_guard_fails(kit, "intake_officer", case, "register", d.consent_recorded)
+    assert cases_definition.guardian_or_adult_recorded(case) is None
+    assert_guard_fails(kit, "intake_officer", case, "register", cases_definition.consent_recorded)
     kit.fire("intake_officer", case, "record_consent",
              {"given_by": next(c.id for c in case.contacts if c.kind == "appropriate_adult")})
     kit.fire("intake_officer", case, "register")
@@ -84,19 +87,19 @@ def test_register_needs_an_appropriate_adult_when_the_guardian_cannot_act(kit, g
 
 def test_register_needs_consent(kit):
     case = kit.staff(kit.make_case("referred"))
-    message = assert_guard_fails(kit, "intake_officer", case, "register", d.consent_recorded)
+    message = assert_guard_fails(kit, "intake_officer", case, "register", cases_definition.consent_recorded)
     assert message == str(_l("Record the guardian's (or appropriate adult's) consent."))
 
 
 def test_register_needs_a_complete_team_and_names_the_missing_roles(kit, users):
     case = kit.make_case("referred")
     kit.fire("intake_officer", case, "record_consent")
-    message = assert_guard_fails(kit, "intake_officer", case, "register", d.team_complete)
+    message = assert_guard_fails(kit, "intake_officer", case, "register", cases_definition.team_complete)
     for role in ("examiner", "interviewer", "psychologist", "case_prosecutor"):
         assert str(role_label(role)) in message
     kit.fire("supervisor", case, "assign_member", {"role": "examiner", "user_id": users["examiner"].id})
     kit.fire("supervisor", case, "assign_member", {"role": "psychologist", "user_id": users["psychologist"].id})
-    message = assert_guard_fails(kit, "intake_officer", case, "register", d.team_complete)
+    message = assert_guard_fails(kit, "intake_officer", case, "register", cases_definition.team_complete)
     assert str(role_label("examiner")) not in message and str(role_label("psychologist")) not in message
     assert str(role_label("interviewer")) in message and str(role_label("case_prosecutor")) in message
     # The social worker is not required to register.
@@ -112,14 +115,14 @@ def test_register_needs_a_complete_team_and_names_the_missing_roles(kit, users):
 def test_girl_with_male_examiner_is_refused_until_a_supervisor_approves_an_exception(kit, users):
     case = kit.make_case("registered")
     kit.fire("supervisor", case, "assign_member", {"role": "examiner", "user_id": users["examiner_m"].id})
-    message = assert_guard_fails(kit, "examiner_m", case, "start_exam", d.female_examiner_for_girls)
+    message = assert_guard_fails(kit, "examiner_m", case, "start_exam", cases_definition.female_examiner_for_girls)
     assert message == str(_l("A girl must be examined by a female examiner, unless a supervisor approves "
                              "an exception."))
     kit.fire("supervisor", case, "approve_exam_exception")
     assert case.exam.exception_approved_by_id == users["supervisor"].id
     assert case.exam.exception_reason
     # Only once.
-    assert_guard_fails(kit, "supervisor", case, "approve_exam_exception", d.exam_not_excepted_yet)
+    assert_guard_fails(kit, "supervisor", case, "approve_exam_exception", cases_definition.exam_not_excepted_yet)
     kit.fire("examiner_m", case, "start_exam")
     assert case.state == "forensic_exam" and case.exam.examiner_id == users["examiner_m"].id
 
@@ -127,8 +130,8 @@ def test_girl_with_male_examiner_is_refused_until_a_supervisor_approves_an_excep
 def test_boy_with_male_examiner_is_allowed_and_needs_no_exception(kit, users):
     case = kit.make_case("registered", child_name="王乐乐", sex="M")
     kit.fire("supervisor", case, "assign_member", {"role": "examiner", "user_id": users["examiner_m"].id})
-    assert d.female_examiner_for_girls(case) is None
-    message = assert_guard_fails(kit, "supervisor", case, "approve_exam_exception", d.exam_not_excepted_yet)
+    assert cases_definition.female_examiner_for_girls(case) is None
+    message = assert_guard_fails(kit, "supervisor", case, "approve_exam_exception", cases_definition.exam_not_excepted_yet)
     assert message == str(_l("The female-examiner rule only applies to girls."))
     kit.fire("examiner_m", case, "start_exam")
     assert case.state == "forensic_exam"
@@ -137,22 +140,22 @@ def test_boy_with_male_examiner_is_allowed_and_needs_no_exception(kit, users):
 def test_female_examiner_guard_without_an_examiner(kit):
     # Unreachable through the engine (only the team's examiner may start the exam), so call it directly.
     case = kit.make_case("referred")
-    assert str(d.female_examiner_for_girls(case)) == str(_l("No examiner is assigned to the team."))
+    assert str(cases_definition.female_examiner_for_girls(case)) == str(_l("No examiner is assigned to the team."))
 
 
 def test_complete_exam_needs_findings_and_custody_of_every_sample(kit):
     case = kit.make_case("forensic_exam")
-    message = assert_guard_fails(kit, "examiner", case, "complete_exam", d.findings_recorded)
+    message = assert_guard_fails(kit, "examiner", case, "complete_exam", cases_definition.findings_recorded)
     assert message == str(_l("Record the exam findings first."))
-    message = assert_guard_fails(kit, "examiner", case, "transfer_custody", d.has_samples, {})
+    message = assert_guard_fails(kit, "examiner", case, "transfer_custody", cases_definition.has_samples, {})
     assert message == str(_l("No samples have been recorded."))
     kit.fire("examiner", case, "record_exam")
     kit.fire("examiner", case, "add_sample")
     kit.fire("examiner", case, "add_sample", {"label": "S-10", "kind": "衣物", "collected_at": utcnow()})
-    message = assert_guard_fails(kit, "examiner", case, "complete_exam", d.samples_handed_over)
+    message = assert_guard_fails(kit, "examiner", case, "complete_exam", cases_definition.samples_handed_over)
     assert "S-09" in message and "S-10" in message
     kit.fire("examiner", case, "transfer_custody")  # the first sample
-    message = assert_guard_fails(kit, "examiner", case, "complete_exam", d.samples_handed_over)
+    message = assert_guard_fails(kit, "examiner", case, "complete_exam", cases_definition.samples_handed_over)
     assert "S-10" in message and "S-09" not in message
     data = kit.DATA["transfer_custody"](case, kit.users) | {"sample_id": case.exam.samples[1].id}
     kit.fire("examiner", case, "transfer_custody", data)
@@ -180,7 +183,7 @@ def test_the_child_is_interviewed_once(kit, trigger):
     # The data says the child was already interviewed (e.g. a record carried over): refused.
     case.interview_count = 1
     db.session.commit()
-    message = assert_guard_fails(kit, "interviewer", case, trigger, d.no_interview_yet)
+    message = assert_guard_fails(kit, "interviewer", case, trigger, cases_definition.no_interview_yet)
     assert message == str(_l("The child has already been interviewed; a further interview needs an "
                              "approved re-interview request."))
 
@@ -206,18 +209,18 @@ def test_supplementary_interview_only_after_request_and_approval(kit, users):
     case = kit.make_case("psych_intervention")
     approved = str(_l("A supplementary interview needs a re-interview request approved by the supervisor."))
     assert assert_guard_fails(kit, "interviewer", case, "record_supplementary_interview",
-                              d.reinterview_approved) == approved
-    message = assert_guard_fails(kit, "supervisor", case, "approve_reinterview", d.reinterview_requested)
+                              cases_definition.reinterview_approved) == approved
+    message = assert_guard_fails(kit, "supervisor", case, "approve_reinterview", cases_definition.reinterview_requested)
     assert message == str(_l("No re-interview has been requested."))
 
     kit.fire("case_prosecutor", case, "request_reinterview")
-    message = assert_guard_fails(kit, "case_prosecutor", case, "request_reinterview", d.no_pending_reinterview)
+    message = assert_guard_fails(kit, "case_prosecutor", case, "request_reinterview", cases_definition.no_pending_reinterview)
     assert message == str(_l("A re-interview request is already pending."))
     assert assert_guard_fails(kit, "interviewer", case, "record_supplementary_interview",
-                              d.reinterview_approved) == approved
+                              cases_definition.reinterview_approved) == approved
 
     kit.fire("supervisor", case, "approve_reinterview")
-    message = assert_guard_fails(kit, "supervisor", case, "approve_reinterview", d.reinterview_requested)
+    message = assert_guard_fails(kit, "supervisor", case, "approve_reinterview", cases_definition.reinterview_requested)
     assert message == str(_l("The re-interview request is already approved."))
     request = case.reinterview_requests[0]
     assert request.approved_by_id == users["supervisor"].id and request.used_by_interview_id is None
@@ -228,7 +231,7 @@ def test_supplementary_interview_only_after_request_and_approval(kit, users):
     assert [i.sequence for i in case.interviews] == [1, 2]
     assert request.used_by_interview_id == case.interviews[1].id  # the approval is consumed
     assert case.state == "psych_intervention"
-    assert_guard_fails(kit, "interviewer", case, "record_supplementary_interview", d.reinterview_approved)
+    assert_guard_fails(kit, "interviewer", case, "record_supplementary_interview", cases_definition.reinterview_approved)
     # A new request may follow.
     kit.fire("case_prosecutor", case, "request_reinterview")
     assert len(case.reinterview_requests) == 2
@@ -238,7 +241,7 @@ def test_reinterview_needs_a_first_interview(kit):
     case = kit.make_case("psych_intervention")
     case.interview_count = 0  # e.g. a record without its interview: the guard still holds the line
     db.session.commit()
-    message = assert_guard_fails(kit, "case_prosecutor", case, "request_reinterview", d.has_been_interviewed)
+    message = assert_guard_fails(kit, "case_prosecutor", case, "request_reinterview", cases_definition.has_been_interviewed)
     assert message == str(_l("The child has not been interviewed yet."))
 
 
@@ -312,10 +315,10 @@ def test_interview_form_errors_are_reported_by_field(kit, users):
 
 def test_complete_intervention_needs_assessment_then_plan(kit):
     case = kit.make_case("psych_intervention")
-    message = assert_guard_fails(kit, "psychologist", case, "complete_intervention", d.assessment_and_plan_recorded)
+    message = assert_guard_fails(kit, "psychologist", case, "complete_intervention", cases_definition.assessment_and_plan_recorded)
     assert message == str(_l("Record the psychological assessment."))
     kit.fire("psychologist", case, "record_assessment")
-    message = assert_guard_fails(kit, "psychologist", case, "complete_intervention", d.assessment_and_plan_recorded)
+    message = assert_guard_fails(kit, "psychologist", case, "complete_intervention", cases_definition.assessment_and_plan_recorded)
     assert message == str(_l("Record the intervention plan (sessions or external referral)."))
     kit.fire("psychologist", case, "record_plan")
     kit.fire("psychologist", case, "complete_intervention")
@@ -326,11 +329,11 @@ def test_an_open_aid_application_blocks_declining_and_a_second_flag(kit):
     case = kit.make_case("aid_review")
     # No application at all: the system cannot conclude.
     error = kit.refused(None, case, "conclude_aid")
-    assert (error.status, error.code, error.message) == (422, "guard_failed", str(d.aid_applications_ended(case)))
+    assert (error.status, error.code, error.message) == (422, "guard_failed", str(aid_definition.aid_applications_ended(case)))
     kit.fire("case_prosecutor", case, "flag_aid")
-    message = assert_guard_fails(kit, "case_prosecutor", case, "decline_aid", d.no_open_aid_application)
+    message = assert_guard_fails(kit, "case_prosecutor", case, "decline_aid", aid_definition.no_open_aid_application)
     assert message == str(_l("Judicial aid is flagged: the aid application must end first."))
-    message = assert_guard_fails(kit, "case_prosecutor", case, "flag_aid", d.no_live_aid_application)
+    message = assert_guard_fails(kit, "case_prosecutor", case, "flag_aid", aid_definition.no_live_aid_application)
     assert case.aid_applications[0].number in message
     error = kit.refused(None, case, "conclude_aid")
     assert (error.status, error.code, error.message) == (422, "guard_failed",
@@ -341,21 +344,21 @@ def test_an_open_aid_application_blocks_declining_and_a_second_flag(kit):
 def test_request_closure_waits_for_every_scheduled_visit(kit):
     case = kit.make_case("follow_up")
     assert len(case.visits) == 3
-    message = assert_guard_fails(kit, "social_worker", case, "request_closure", d.visits_settled)
+    message = assert_guard_fails(kit, "social_worker", case, "request_closure", followup_guards.visits_settled)
     assert message == str(_l("%(n)d scheduled visit(s) are neither done nor cancelled.", n=3))
     kit.fire("social_worker", case, "record_visit")
     # Cancelling needs a reason.
     error = kit.refused("case_prosecutor", case, "cancel_visit", {"visit_id": case.visits[1].id})
     assert (error.status, error.code) == (422, "invalid") and "reason" in error.fields
     kit.fire("case_prosecutor", case, "cancel_visit")
-    message = assert_guard_fails(kit, "social_worker", case, "request_closure", d.visits_settled)
+    message = assert_guard_fails(kit, "social_worker", case, "request_closure", followup_guards.visits_settled)
     assert message == str(_l("%(n)d scheduled visit(s) are neither done nor cancelled.", n=1))
     kit.fire("social_worker", case, "cancel_visit")
     assert [v.status for v in case.visits] == ["done", "cancelled", "cancelled"]
     assert all(v.cancel_reason for v in case.visits[1:])
-    message = assert_guard_fails(kit, "social_worker", case, "record_visit", d.has_open_visits, {})
+    message = assert_guard_fails(kit, "social_worker", case, "record_visit", followup_guards.has_open_visits, {})
     assert message == str(_l("There is no scheduled visit."))
-    assert_guard_fails(kit, "case_prosecutor", case, "cancel_visit", d.has_open_visits, {})
+    assert_guard_fails(kit, "case_prosecutor", case, "cancel_visit", followup_guards.has_open_visits, {})
     kit.fire("social_worker", case, "request_closure")
     assert case.state == "closure_review"
 
@@ -377,8 +380,8 @@ def test_a_suspended_case_blocks_every_trigger_but_resume_and_team_changes(kit, 
     kit.fire("supervisor", case, "suspend")
     assert case.suspended and case.state == "registered"
     before = kit.snapshot(case)
-    blocked = [t for t in d.TRANSITIONS if not t.allowed_while_suspended]
-    assert {t.trigger for t in d.TRANSITIONS if t.allowed_while_suspended} == {"resume", "assign_member"}
+    blocked = [t for t in cases_definition.TRANSITIONS if not t.allowed_while_suspended]
+    assert {t.trigger for t in cases_definition.TRANSITIONS if t.allowed_while_suspended} == {"resume", "assign_member"}
     problems = []
     for transition in blocked:
         user = None if transition.automatic else kit.actor(transition.roles[0], case)
@@ -396,13 +399,13 @@ def test_a_suspended_case_blocks_every_trigger_but_resume_and_team_changes(kit, 
     assert problems == []
     assert kit.snapshot(case) == before
     # The guard of `suspend` itself is shadowed by the suspension check; it still says why.
-    assert str(d.not_suspended(case)) == str(_l("The case is already suspended."))
+    assert str(cases_definition.not_suspended(case)) == str(_l("The case is already suspended."))
 
     kit.fire("supervisor", case, "assign_member", {"role": "examiner", "user_id": users["examiner_m"].id})
     assert case.member("examiner") == users["examiner_m"]
     kit.fire("supervisor", case, "resume")
     assert not case.suspended and case.suspend_reason is None and case.state == "registered"
-    message = assert_guard_fails(kit, "supervisor", case, "resume", d.is_suspended)
+    message = assert_guard_fails(kit, "supervisor", case, "resume", cases_definition.is_suspended)
     assert message == str(_l("The case is not suspended."))
     kit.fire("supervisor", case, "waive_exam")
     assert case.state == "joint_interview"
@@ -441,7 +444,7 @@ def test_the_system_cannot_move_a_suspended_case(kit):
 def test_a_case_with_an_open_aid_application_cannot_be_withdrawn(kit):
     case = kit.make_case("registered")
     kit.fire("case_prosecutor", case, "flag_aid")
-    assert_guard_fails(kit, "supervisor", case, "withdraw", d.no_open_aid_application)
+    assert_guard_fails(kit, "supervisor", case, "withdraw", aid_definition.no_open_aid_application)
 
 
 def test_extending_a_clock_needs_an_open_task(kit):
@@ -449,6 +452,6 @@ def test_extending_a_clock_needs_an_open_task(kit):
     for task in case.tasks:
         task.closed_at = utcnow()
     db.session.commit()
-    message = assert_guard_fails(kit, "supervisor", case, "extend_clock", d.has_open_tasks,
+    message = assert_guard_fails(kit, "supervisor", case, "extend_clock", cases_definition.has_open_tasks,
                                  {"task_id": case.tasks[0].id, "new_due": "2099-01-01", "reason": "延期"})
     assert message == str(_l("The case has no open task."))

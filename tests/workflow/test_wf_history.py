@@ -5,8 +5,8 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
-from workflow.extensions import db
-from workflow.models import Event
+from workflow.core.extensions import db
+from workflow.core.models import Event
 
 
 def test_creation_is_recorded(kit, users):

@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import pytest
 
+from workflow.cases.models import Incident, Suspect
+from workflow.core.errors import Invalid
 from workflow.demo import new_case
-from workflow.errors import Invalid
-from workflow.models import Incident, Suspect
 
 
 def test_second_child_shares_the_incident_and_its_suspects(kit, users):

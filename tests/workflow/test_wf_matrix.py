@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import pytest
 
-from workflow import definition, engine
-from workflow.errors import WorkflowError
-from workflow.extensions import db
-from workflow.permissions import can
+from workflow.cases import definition
+from workflow.core import engine
+from workflow.core.access import can
+from workflow.core.errors import WorkflowError
+from workflow.core.extensions import db
 
 TRIGGERS = [t.trigger for t in definition.TRANSITIONS]
 ROLE_PAIRS = [(t.trigger, role) for t in definition.TRANSITIONS for role in (t.roles or ("system",))]

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 
-from workflow import definition
-from workflow.clocks import end_of_working_day
+from workflow.cases import states as definition
+from workflow.core.clocks import end_of_working_day
+from workflow.core.extensions import db
+from workflow.core.models import Task, utcnow
 from workflow.demo import drive
-from workflow.extensions import db
-from workflow.models import Task, utcnow
-from workflow.services.tasks import inbox
+from workflow.inbox.tasks import inbox
 
 
 def _task_state(case):

@@ -1,9 +1,13 @@
 """Administrator commands: create a user, load the holiday calendar."""
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 import click
+from flask import Flask
+
+log = logging.getLogger(__name__)
 
 
 @click.command("create-user")
@@ -54,3 +58,8 @@ def calendar_load_command(path, replace):
     click.echo(f"calendar years: {', '.join(map(str, calendar.years())) or 'none'}")
     for year in calendar.missing_years():
         log.warning("no holiday data for %s: working days skip weekends only", year)
+
+
+def init_app(app: Flask) -> None:
+    for command in (create_user_command, calendar_load_command,):
+        app.cli.add_command(command)

@@ -15,6 +15,14 @@ def list_agencies() -> list[Agency]:
     return list(db.session.scalars(select(Agency).order_by(Agency.kind, Agency.name)))
 
 
+def agency_choices(*kinds: str, excluding: int | None = None) -> list[tuple[int, str]]:
+    """(id, name) of the agencies of these kinds, for a form's choices."""
+    stmt = select(Agency.id, Agency.name).where(Agency.kind.in_(kinds)).order_by(Agency.kind, Agency.name)
+    if excluding is not None:
+        stmt = stmt.where(Agency.id != excluding)
+    return [(row.id, row.name) for row in db.session.execute(stmt)]
+
+
 def get_agency(agency_id: int) -> Agency:
     agency = db.session.get(Agency, agency_id)
     if agency is None:

@@ -23,19 +23,55 @@ from forms.aid import (
     RefuseForm,
     VerificationReportForm,
 )
-from workflow.aid import stages as aid
-from workflow.aid.models import AID_ENDED_WITHOUT_AID
-from workflow.cases.definition import FROM_REGISTERED, no_live_aid_application
+from workflow.admin.operations import agency_choices
+from workflow.aid import stages
+from workflow.aid.models import AID_ENDED_WITHOUT_AID, AidApplication
+from workflow.cases.states import FROM_REGISTERED
 from workflow.core.forms import ReasonForm
-from workflow.core.process import Clock, DocumentSpec, Process, State, TaskSpec, Transition, always
+from workflow.core.process import Clock, DocumentSpec, Process, State, TaskSpec, Transition, always, register
 from workflow.core.roles import AID_LEVELS
 
 AID_VERSION = 1
 
-# --- transitions ------------------------------------------------------------------------------
+# --- the case's guards about its aid applications -------------------------------------------------
+
+def _live_aid_application(case):
+    return next((a for a in case.aid_applications if a.state not in AID_ENDED_WITHOUT_AID), None)
+
+
+def _open_aid_application(case):
+    return next((a for a in case.aid_applications if a.state not in AID.terminal), None)
+
+
+def no_live_aid_application(case) -> str | None:
+    live = _live_aid_application(case)
+    if live is not None:
+        return _l("This child already has aid application %(number)s for this incident; no second aid.",
+                  number=live.number)
+    return None
+
+
+def no_open_aid_application(case) -> str | None:
+    if _open_aid_application(case) is not None:
+        return _l("Judicial aid is flagged: the aid application must end first.")
+    return None
+
+
+def aid_applications_ended(case) -> str | None:
+    if not case.aid_applications or _open_aid_application(case) is not None:
+        return _l("The aid application has not ended.")
+    return None
+
+
+def entrustable_agencies(application) -> list[tuple[int, str]]:
+    """Other procuratorates (e.g. of the family's home region) that can verify finances."""
+    return agency_choices("procuratorate", excluding=application.agency_id if application is not None else None)
+
+
+# --- the case's flag opens an application --------------------------------------------------------
 
 FLAG_AID = Transition("flag_aid", _l("Flag for judicial aid"), FROM_REGISTERED, None, ("case_prosecutor",),
-                      form=FlagAidForm, guards=(no_live_aid_application,), apply=aid.open_application,
+                      form=FlagAidForm, guards=(no_live_aid_application,), apply=stages.open_application,
                       compartment="aid")
 
 
@@ -105,9 +141,9 @@ def entrusted_to_my_agency(user, application) -> str | None:
 
 
 def cap_known(application) -> str | None:
-    if aid.cap_fen(application) is None:
+    if stages.cap_fen(application) is None:
         return _l("No average monthly wage is recorded for %(year)d in %(region)s: the administrator must "
-                  "enter it before aid can be proposed.", year=aid.today().year,
+                  "enter it before aid can be proposed.", year=stages.today().year,
                   region=application.agency.region or "—")
     return None
 
@@ -188,56 +224,57 @@ AID_INVESTIGATION = ("investigating", *AID_AFTER_EMERGENCY)
 
 AID_TRANSITIONS: tuple[Transition, ...] = (
     Transition("apply", _l("Record the application"), ("flagged",), "applied", ("aid_officer",), form=ApplyForm,
-               apply=aid.record_application, compartment="aid"),
+               apply=stages.record_application, compartment="aid"),
     Transition("accept", _l("Accept the application"), ("applied",), "accepted", ("aid_officer",),
-               apply=aid.accept),
+               apply=stages.accept),
     Transition("refuse", _l("Do not accept the application"), ("applied",), "not_accepted", ("aid_officer",),
-               form=RefuseForm, apply=aid.record_refusal),
+               form=RefuseForm, apply=stages.record_refusal),
     Transition("start_investigation", _l("Start the investigation"), ("accepted",), "investigating",
                ("aid_officer",)),
     Transition("record_finances", _l("Record the family's finances"), AID_INVESTIGATION, None, ("aid_officer",),
-               form=FinancesForm, guards=(investigating_or_emergency,), apply=aid.record_finances,
+               form=FinancesForm, guards=(investigating_or_emergency,), apply=stages.record_finances,
                compartment="aid"),
     Transition("entrust_verification", _l("Entrust verification to another agency"), AID_INVESTIGATION, None,
-               ("aid_officer",), form=EntrustForm, guards=(investigating_or_emergency, no_open_verification),
-               apply=aid.entrust_verification,
+               ("aid_officer",), form=EntrustForm, choices={"agency_id": entrustable_agencies},
+               guards=(investigating_or_emergency, no_open_verification),
+               apply=stages.entrust_verification,
                opens=(TaskSpec("verifier", _l("Verify the family's finances (entrusted)"),
                                Clock(10, "working_days", "aid_verification_days"),
                                # also once the report can no longer be given (application withdrawn)
                                done=lambda a: a.open_verification is None or a.state not in AID_INVESTIGATION),)),
     Transition("report_verification", _l("Report the entrusted verification"), AID_INVESTIGATION, None,
                ("verifier",), form=VerificationReportForm, guards=(verification_open,),
-               permits=(entrusted_to_my_agency,), apply=aid.report_verification),
+               permits=(entrusted_to_my_agency,), apply=stages.report_verification),
     Transition("propose", _l("Submit the aid proposal"), ("investigating",), "proposed", ("aid_officer",),
                form=ProposalForm, guards=(finances_recorded, no_open_verification, cap_known),
-               apply=aid.record_proposal, compartment="aid"),
+               apply=stages.record_proposal, compartment="aid"),
     Transition("return_proposal", _l("Return the proposal for revision"), ("proposed",), "investigating",
                ("aid_approver",), form=ReasonForm, permits=(approver_level_suffices,)),
     Transition("approve", _l("Approve the aid"), ("proposed",), "approved", ("aid_approver",), form=ApproveForm,
-               permits=(not_the_proposer, approver_level_suffices), apply=aid.approve, compartment="aid"),
+               permits=(not_the_proposer, approver_level_suffices), apply=stages.approve, compartment="aid"),
     Transition("reject", _l("Reject the application"), ("proposed",), "rejected", ("aid_approver",),
-               form=RefuseForm, permits=(not_the_proposer, approver_level_suffices), apply=aid.reject),
+               form=RefuseForm, permits=(not_the_proposer, approver_level_suffices), apply=stages.reject),
     Transition("emergency_approve", _l("Approve emergency aid (pay first)"), ("accepted", "investigating"),
                "approved", ("aid_approver",), form=EmergencyForm, guards=(cap_known,), permits=(emergency_level,),
-               apply=aid.approve_emergency, compartment="aid",
+               apply=stages.approve_emergency, compartment="aid",
                opens=(TaskSpec("aid_officer", _l("Complete the investigation and review report (emergency aid)"),
                                Clock(10, "working_days", "aid_emergency_followup_days"),
                                done=lambda a: a.proposed_at is not None),)),
     Transition("record_emergency_proposal", _l("Record the review report (emergency aid)"), AID_AFTER_EMERGENCY,
                None, ("aid_officer",), form=ProposalForm, guards=(emergency_report_pending, finances_recorded),
-               apply=aid.record_emergency_proposal, compartment="aid"),
+               apply=stages.record_emergency_proposal, compartment="aid"),
     Transition("notify_applicant", _l("Record notifying the applicant"),
                ("approved", "disbursing", "disbursed", "rejected", "not_accepted"), None, ("aid_officer",),
-               form=NotifyForm, guards=(not_notified,), apply=aid.notify),
+               form=NotifyForm, guards=(not_notified,), apply=stages.notify),
     Transition("record_payment", _l("Record an instalment paid"), AID_PAYING, None, ("finance_officer",),
-               form=PaymentForm, apply=aid.record_payment, compartment="aid"),
+               form=PaymentForm, apply=stages.record_payment, compartment="aid"),
     Transition("start_disbursement", _l("Disbursement started"), ("approved",), "disbursing", (),
                guards=(has_payment,), automatic=True),
     Transition("complete_disbursement", _l("Fully disbursed"), ("disbursing",), "disbursed", (),
                guards=(fully_paid,), automatic=True),
     Transition("record_recovery", _l("Record money recovered"), ("disbursing", "disbursed"), None,
                ("finance_officer", "aid_officer"), form=RecoveryForm, guards=(has_money_to_recover,),
-               apply=aid.record_recovery, compartment="aid"),
+               apply=stages.record_recovery, compartment="aid"),
     Transition("withdraw_application", _l("Withdraw the application"), AID_OPEN, "withdrawn",
                ("aid_officer", "case_prosecutor"), form=ReasonForm),
 )
@@ -282,6 +319,6 @@ AID_DOCUMENTS: tuple[DocumentSpec, ...] = (
                  items=lambda application: [e for e in application.ledger if e.kind == "payment"]),
 )
 
-AID = Process("aid", _l("Judicial aid application"), AID_VERSION, AID_STATES, AID_TRANSITIONS, "flagged",
-              FLAG_AID, {"aid": ("case_prosecutor", "aid_officer", "aid_approver", "finance_officer")},
-              AID_DOCUMENTS)
+AID = register(Process("aid", _l("Judicial aid application"), AID_VERSION, AID_STATES, AID_TRANSITIONS, "flagged",
+                       FLAG_AID, {"aid": ("case_prosecutor", "aid_officer", "aid_approver", "finance_officer")},
+                       AID_DOCUMENTS, derived_roles={"verifier": "aid_officer"}), AidApplication)

@@ -2,15 +2,13 @@
 from __future__ import annotations
 
 from flask_babel import gettext as _
-from sqlalchemy import select
 
-from workflow.admin.models import Agency, User
+from workflow.admin.models import User
 from workflow.aid import definition
 from workflow.aid.models import AidApplication
 from workflow.cases.models import Case
 from workflow.core import engine
 from workflow.core.access import get_visible
-from workflow.core.extensions import db
 
 
 def get_application(user: User, application_id: int) -> AidApplication:
@@ -26,11 +24,3 @@ def flag(actor: User, case: Case, version, form) -> AidApplication:
 
 def fire(actor: User | None, application: AidApplication, trigger: str, version, form) -> AidApplication:
     return engine.fire(application, trigger, actor, version, form)
-
-
-def entrustable_agencies(application: AidApplication | None) -> list[Agency]:
-    """Other procuratorates (e.g. of the family's home region) that can verify finances."""
-    stmt = select(Agency).where(Agency.kind == "procuratorate").order_by(Agency.name)
-    if application is not None:
-        stmt = stmt.where(Agency.id != application.agency_id)
-    return list(db.session.scalars(stmt))

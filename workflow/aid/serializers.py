@@ -5,9 +5,9 @@ from workflow.admin.models import User
 from workflow.aid import definition
 from workflow.aid.models import AidApplication
 from workflow.core import engine
+from workflow.core.access import can
 from workflow.core.models import utcnow
 from workflow.core.serializers import action_json, local, task_summary, user_ref, utc
-from workflow.permissions import can
 
 
 def aid_summary(application: AidApplication) -> dict:

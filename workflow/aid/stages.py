@@ -14,12 +14,13 @@ from sqlalchemy import select
 
 from workflow.admin.models import AverageWage
 from workflow.aid.models import AidApplication, AidLedgerEntry, AidVerification
-from workflow.core import settings
+from workflow.core import engine, settings
 from workflow.core.clocks import local_today
 from workflow.core.errors import Invalid
 from workflow.core.extensions import db
-from workflow.core.models import next_number
 from workflow.core.money import yuan
+from workflow.core.numbering import next_number
+from workflow.core.process import PROCESSES
 
 if TYPE_CHECKING:
     from workflow.core.engine import Context
@@ -68,12 +69,12 @@ def _not_in_future(field: str, day: dt.date, now: dt.datetime) -> None:
 
 def open_application(ctx: Context) -> None:
     """`flag_aid` on the case: a new application in `flagged`, handled by the prosecutor's agency."""
-    from workflow.aid import definition
-    from workflow.core import engine
 
+
+    process = PROCESSES[AidApplication.process_name]
     application = AidApplication(
         number=next_number("A", AidApplication), case=ctx.case, agency_id=ctx.actor.agency_id,
-        state=definition.AID.initial, definition_version=definition.AID.version, version=1,
+        state=process.initial, definition_version=process.version, version=1,
         grounds=list(ctx.data["grounds"]), flag_note=ctx.data.get("note") or "", flagged_by_id=ctx.actor.id,
         flagged_at=ctx.now,
     )

@@ -9,12 +9,12 @@ from workflow.aid import operations as aid_service
 from workflow.aid.models import AidApplication
 from workflow.cases.history import timeline
 from workflow.cases.labels import CHOICES
+from workflow.core.access import can
 from workflow.core.clocks import local_today
 from workflow.core.errors import WorkflowError
 from workflow.core.models import utcnow
 from workflow.core.money import yuan
 from workflow.core.pages import action_forms, fire_from_page, svg
-from workflow.permissions import can
 
 bp = Blueprint("aid", __name__)
 

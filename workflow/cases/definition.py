@@ -23,20 +23,17 @@ from forms.followup import (
     SendReferralForm,
     VisitForm,
 )
-from workflow.aid.definition import AID, FLAG_AID
-from workflow.aid.models import AID_ENDED_WITHOUT_AID
+from workflow.admin.operations import agency_choices
+from workflow.aid.definition import FLAG_AID, aid_applications_ended, no_open_aid_application
 from workflow.cases import judgments
 from workflow.cases import stages as cases_stages
+from workflow.cases.models import Case
+from workflow.cases.states import AFTER_INTERVIEW, EXAM_ONWARDS, FROM_REGISTERED, INITIAL, OPEN, STATES
 from workflow.core.forms import ReasonForm
-from workflow.core.process import Clock, DocumentSpec, Process, State, TaskSpec, Transition, always
+from workflow.core.process import DocumentSpec, Process, Transition, always, register
 from workflow.followup import stages as followup_stages
-from workflow.followup.guards import (
-    has_open_referrals,
-    has_open_visits,
-    next_visit_day,
-    referrals_settled,
-    visits_settled,
-)
+from workflow.followup.guards import has_open_referrals, has_open_visits, referrals_settled, visits_settled
+from workflow.followup.operations import referral_agency_choices
 
 VERSION = 1
 
@@ -155,34 +152,6 @@ def assessment_and_plan_recorded(case) -> str | None:
     return None
 
 
-def _live_aid_application(case):
-    return next((a for a in case.aid_applications if a.state not in AID_ENDED_WITHOUT_AID), None)
-
-
-def _open_aid_application(case):
-    return next((a for a in case.aid_applications if a.state not in AID.terminal), None)
-
-
-def no_live_aid_application(case) -> str | None:
-    live = _live_aid_application(case)
-    if live is not None:
-        return _l("This child already has aid application %(number)s for this incident; no second aid.",
-                  number=live.number)
-    return None
-
-
-def no_open_aid_application(case) -> str | None:
-    if _open_aid_application(case) is not None:
-        return _l("Judicial aid is flagged: the aid application must end first.")
-    return None
-
-
-def aid_applications_ended(case) -> str | None:
-    if not case.aid_applications or _open_aid_application(case) is not None:
-        return _l("The aid application has not ended.")
-    return None
-
-
 def not_suspended(case) -> str | None:
     return _l("The case is already suspended.") if case.suspended else None
 
@@ -195,49 +164,14 @@ def has_open_tasks(case) -> str | None:
     return None if any(t.is_open for t in case.tasks) else _l("The case has no open task.")
 
 
-# From the start of the exam to the end of the joint interview (one clock over two states).
-EXAM_TO_INTERVIEW = Clock(3, "working_days", "clock_exam_interview_days", since="forensic_exam")
+def centre_choices(case) -> list[tuple[int, str]]:  # noqa: ARG001 - a new case has none yet
+    return [(0, "—"), *agency_choices("centre")]
 
-# --- states -----------------------------------------------------------------------------------
 
-STATES: tuple[State, ...] = (
-    State("referred", _l("Referred"),
-          tasks=(TaskSpec("intake_officer", _l("Register the case"),
-                          Clock(24, "hours", "clock_registration_hours")),)),
-    State("registered", _l("Registered"),
-          tasks=(TaskSpec("examiner", _l("Start the forensic exam"),
-                          Clock(24, "hours", "clock_exam_start_hours")),)),
-    State("forensic_exam", _l("Forensic exam"),
-          tasks=(TaskSpec("examiner", _l("Complete the exam and hand over samples"),
-                          EXAM_TO_INTERVIEW),)),
-    State("joint_interview", _l("Joint interview"),
-          tasks=(TaskSpec("interviewer", _l("Hold the joint interview"),
-                          EXAM_TO_INTERVIEW),)),
-    State("psych_intervention", _l("Psychological intervention"),
-          tasks=(TaskSpec("psychologist", _l("Assess and plan the intervention"),
-                          Clock(5, "working_days", "clock_assessment_days")),)),
-    State("aid_review", _l("Aid review"),
-          tasks=(TaskSpec("case_prosecutor", _l("Decide on judicial aid"),
-                          Clock(5, "working_days", "clock_aid_review_days")),)),
-    State("follow_up", _l("Follow-up"),
-          tasks=(TaskSpec("social_worker", _l("Carry out return visits, then request closure"),
-                          Clock(200, "days", "clock_follow_up_days"), due_on=next_visit_day),),
-          on_enter=followup_stages.schedule_visits),
-    State("closure_review", _l("Closure review"),
-          tasks=(TaskSpec("supervisor", _l("Review the closure request"),
-                          Clock(5, "working_days", "clock_closure_review_days")),)),
-    State("closed", _l("Closed"), terminal=True),
-    State("withdrawn", _l("Withdrawn"), terminal=True),
-)
-STATE_NAMES = tuple(s.name for s in STATES)
-STATE_BY_NAME = {s.name: s for s in STATES}
-INITIAL = "referred"
-OPEN = tuple(s.name for s in STATES if not s.terminal)
-FROM_REGISTERED = OPEN[1:]
-AFTER_INTERVIEW = ("psych_intervention", "aid_review", "follow_up", "closure_review")
-EXAM_ONWARDS = ("forensic_exam", "joint_interview", *AFTER_INTERVIEW)
+# --- transitions ------------------------------------------------------------------------------
+
 CREATE = Transition("create", _l("Create a referral"), (), INITIAL, ("intake_officer", "case_prosecutor"),
-                    form=CreateCaseForm)
+                    form=CreateCaseForm, choices={"centre_id": centre_choices})
 
 TRANSITIONS: tuple[Transition, ...] = (
     # intake
@@ -248,7 +182,8 @@ TRANSITIONS: tuple[Transition, ...] = (
     Transition("record_consent", _l("Record consent"), ("referred", "registered"), None, ("intake_officer",),
                form=ConsentForm, apply=cases_stages.record_consent),
     Transition("assign_member", _l("Assign a team member"), OPEN, None, ("supervisor",),
-               form=AssignMemberForm, apply=cases_stages.assign_member, allowed_while_suspended=True),
+               form=AssignMemberForm, choices={"user_id": cases_stages.team_choices}, apply=cases_stages.assign_member,
+               allowed_while_suspended=True),
     Transition("register", _l("Register the case"), ("referred",), "registered", ("intake_officer",),
                guards=(guardian_or_adult_recorded, consent_recorded, team_complete)),
     Transition("withdraw", _l("Withdraw"), ("referred", "registered"), "withdrawn", ("supervisor",),
@@ -297,7 +232,7 @@ TRANSITIONS: tuple[Transition, ...] = (
                form=PsychNoteForm, apply=cases_stages.psych_record("session"), compartment="psych"),
     Transition("complete_intervention", _l("Complete the intervention stage"), ("psych_intervention",),
                "aid_review", ("psychologist",), guards=(assessment_and_plan_recorded,)),
-    # judicial aid: flagging opens an aid application (the AID process below); the case moves on
+    # judicial aid: flagging opens an aid application (workflow.aid.definition); the case moves on
     # by itself once its applications have ended
     FLAG_AID,
     Transition("decline_aid", _l("Decline judicial aid"), ("aid_review",), "follow_up", ("case_prosecutor",),
@@ -306,8 +241,8 @@ TRANSITIONS: tuple[Transition, ...] = (
                guards=(aid_applications_ended,), automatic=True),
     # "judicial aid +": referrals to social assistance, from registration on
     Transition("send_referral", _l("Refer to social assistance"), FROM_REGISTERED, None,
-               ("social_worker", "case_prosecutor"), form=SendReferralForm, apply=followup_stages.send_referral,
-               compartment="referrals"),
+               ("social_worker", "case_prosecutor"), form=SendReferralForm, choices={"agency_id": referral_agency_choices},
+               apply=followup_stages.send_referral, compartment="referrals"),
     Transition("record_referral_reply", _l("Record an agency's reply to a referral"), FROM_REGISTERED, None,
                ("social_worker", "case_prosecutor"), form=ReferralReplyForm, guards=(has_open_referrals,),
                apply=followup_stages.record_referral_reply, compartment="referrals"),
@@ -319,7 +254,8 @@ TRANSITIONS: tuple[Transition, ...] = (
                ("social_worker", "case_prosecutor"), form=AddVisitForm, apply=followup_stages.add_visit,
                compartment="visits"),
     Transition("record_visit", _l("Record a return visit"), ("follow_up",), None, ("social_worker",),
-               form=VisitForm, guards=(has_open_visits,), apply=followup_stages.record_visit, compartment="visits"),
+               form=VisitForm, choices={"agency_id": referral_agency_choices}, guards=(has_open_visits,),
+               apply=followup_stages.record_visit, compartment="visits"),
     Transition("cancel_visit", _l("Cancel a visit"), ("follow_up",), None, ("social_worker", "case_prosecutor"),
                form=CancelVisitForm, guards=(has_open_visits,), apply=followup_stages.cancel_visit,
                compartment="visits"),
@@ -406,6 +342,6 @@ COMPARTMENTS: dict[str, tuple[str, ...]] = {
     "visits": ("social_worker", "case_prosecutor"),
 }
 
-CASE = Process("case", _l("Victim case"), VERSION, STATES, TRANSITIONS, INITIAL, CREATE, COMPARTMENTS,
-               CASE_DOCUMENTS)
+CASE = register(Process("case", _l("Victim case"), VERSION, STATES, TRANSITIONS, INITIAL, CREATE, COMPARTMENTS,
+                        CASE_DOCUMENTS), Case)
 TRANSITION_BY_TRIGGER = CASE.by_trigger

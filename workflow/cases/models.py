@@ -19,12 +19,9 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from workflow.admin.models import Agency, User
-from workflow.aid.models import AidApplication
 from workflow.core.extensions import db
 from workflow.core.models import Event, Task, one_of, utcnow
 from workflow.core.roles import SEXES
-from workflow.followup.models import Referral, Visit
-from workflow.registry.models import RegistryEntry
 
 # Roles that can be members of a case team (the others never read case content).
 TEAM_ROLES = (

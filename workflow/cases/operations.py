@@ -7,16 +7,17 @@ from sqlalchemy import exists, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
-from workflow.admin.models import Agency, User, UserRole
-from workflow.cases import definition
-from workflow.cases.models import TEAM_ROLES, Case, Contact, Incident, Suspect, TeamMember
+from workflow.admin.models import Agency, User
+from workflow.cases import definition as cases_definition
+from workflow.cases import states as cases_states
+from workflow.cases.models import Case, Contact, Incident, Suspect, TeamMember
 from workflow.core import engine as core_engine
 from workflow.core import forms as core_forms
-from workflow.core.access import get_visible
+from workflow.core.access import get_visible, require
 from workflow.core.errors import Invalid, WorkflowError
 from workflow.core.extensions import db
-from workflow.core.models import next_number, utcnow
-from workflow.permissions import require
+from workflow.core.models import utcnow
+from workflow.core.numbering import next_number
 
 
 def visible_cases_filter(user: User):
@@ -40,7 +41,7 @@ def search_cases(user: User, query: str = "", state: str = "", page: int = 1, pe
         like = f"%{query}%"
         stmt = stmt.where(or_(Case.child_name.like(like), Case.number.like(like), Incident.number.like(like),
                               Incident.police_case_no.like(like), Case.child_id_number == query.upper()))
-    if state in definition.STATE_BY_NAME:
+    if state in cases_states.STATE_BY_NAME:
         stmt = stmt.where(Case.state == state)
     stmt = stmt.options(selectinload(Case.incident)).order_by(Case.id.desc())
     return db.paginate(stmt, page=page, per_page=per_page, error_out=False)
@@ -59,10 +60,6 @@ def _centre_for(actor: User, centre_id: int | None) -> Agency:
         return centres[0]
     raise Invalid(_("Choose the one-stop centre that takes the case."), {"centre_id": [_("required")]})
 
-
-def centre_choices() -> list[tuple[int, str]]:
-    return [(a.id, a.name) for a in db.session.scalars(select(Agency).where(Agency.kind == "centre")
-                                                         .order_by(Agency.name))]
 
 
 def create_case(actor: User, form) -> Case:
@@ -89,8 +86,8 @@ def create_case(actor: User, form) -> Case:
                                          relation_to_victims=row.get("relation_to_victims") or ""))
     creator_role = "intake_officer" if "intake_officer" in actor.roles else "case_prosecutor"
     case = Case(
-        number=next_number("C", Case), incident=incident, centre=centre, state=definition.INITIAL,
-        definition_version=definition.VERSION, version=1, referral_source=data["referral_source"],
+        number=next_number("C", Case), incident=incident, centre=centre, state=cases_states.INITIAL,
+        definition_version=cases_definition.VERSION, version=1, referral_source=data["referral_source"],
         referral_detail=data.get("referral_detail") or "", child_name=data["child_name"].strip(),
         child_sex=data["child_sex"], child_birth_date=data["child_birth_date"],
         child_id_number=(data.get("child_id_number") or "").strip().upper() or None,
@@ -100,11 +97,11 @@ def create_case(actor: User, form) -> Case:
         team=[TeamMember(role=creator_role, user=actor, user_id=actor.id)],
     )
     db.session.add(case)
-    ctx = core_engine.Context(subject=case, actor=actor, transition=definition.CREATE, data=data, now=utcnow())
+    ctx = core_engine.Context(subject=case, actor=actor, transition=cases_definition.CREATE, data=data, now=utcnow())
     try:
         db.session.flush()
         core_engine.open_tasks(case, ctx)
-        core_engine.record_event(case, ctx, from_state=None, to_state=definition.INITIAL,
+        core_engine.record_event(case, ctx, from_state=None, to_state=cases_states.INITIAL,
                             changes={"child_name": case.child_name, "referral_source": case.referral_source,
                                      "incident": incident.number},
                             reason=None)
@@ -118,10 +115,3 @@ def create_case(actor: User, form) -> Case:
 
 def fire(actor: User | None, case: Case, trigger: str, version, form) -> Case:
     return core_engine.fire(case, trigger, actor, version, form)
-
-
-def candidates(case: Case) -> list[User]:  # noqa: ARG001 - teams may span agencies (police, hospital)
-    """Active users holding at least one team role, by name."""
-    stmt = (select(User).join(UserRole).where(User.active.is_(True), UserRole.role.in_(TEAM_ROLES))
-            .distinct().order_by(User.full_name))
-    return list(db.session.scalars(stmt))

@@ -5,19 +5,20 @@ from workflow.admin.models import User
 from workflow.aid import definition as aid_definition
 from workflow.aid.serializers import aid_summary
 from workflow.cases import definition as cases_definition
+from workflow.cases import states as cases_states
 from workflow.cases.models import Case, Contact
 from workflow.core import engine
+from workflow.core.access import can
 from workflow.core.clocks import local_today
 from workflow.core.models import utcnow
 from workflow.core.roles import role_label
 from workflow.core.serializers import action_json, local, process_json, task_summary, user_ref, utc
 from workflow.followup.serializers import referrals_json, visits_json
-from workflow.permissions import can
 
 # --- cases ------------------------------------------------------------------------------------
 
 def case_summary(case: Case) -> dict:
-    state = cases_definition.STATE_BY_NAME[case.state]
+    state = cases_states.STATE_BY_NAME[case.state]
     return {
         "id": case.id,
         "number": case.number,

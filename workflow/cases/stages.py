@@ -9,7 +9,9 @@ import datetime as dt
 from typing import TYPE_CHECKING
 
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
 
+from workflow.admin.models import User, UserRole
 from workflow.cases.models import (
     Contact,
     CustodyTransfer,
@@ -29,8 +31,7 @@ from workflow.core.extensions import db
 
 if TYPE_CHECKING:
     from workflow.core.engine import Context
-
-
+from workflow.cases.models import TEAM_ROLES
 
 # --- intake -----------------------------------------------------------------------------------
 
@@ -59,9 +60,18 @@ def record_consent(ctx: Context) -> None:
     ctx.case.consent_note = ctx.data.get("note") or ""
 
 
-def assign_member(ctx: Context) -> None:
-    from workflow.cases.operations import candidates
+def candidates(case) -> list[User]:  # noqa: ARG001 - teams may span agencies (police, hospital)
+    """Active users holding at least one team role, by name."""
+    stmt = (select(User).join(UserRole).where(User.active.is_(True), UserRole.role.in_(TEAM_ROLES))
+            .distinct().order_by(User.full_name))
+    return list(db.session.scalars(stmt))
 
+
+def team_choices(case) -> list[tuple[int, str]]:
+    return [(u.id, f"{u.full_name} ({u.agency.name})") for u in candidates(case)]
+
+
+def assign_member(ctx: Context) -> None:
     role, user_id = ctx.data["role"], ctx.data["user_id"]
     user = next((u for u in candidates(ctx.case) if u.id == user_id), None)
     if user is None or role not in user.roles:

@@ -6,12 +6,14 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from workflow.cases import definition
+from workflow.cases import definition as cases_definition
 from workflow.cases import operations as case_service
+from workflow.cases import states as cases_states
 from workflow.cases.history import timeline
 from workflow.cases.labels import CHOICES
 from workflow.cases.models import Case, Judgment
 from workflow.core import engine
+from workflow.core.access import can
 from workflow.core.clocks import local_today
 from workflow.core.errors import WorkflowError
 from workflow.core.extensions import db
@@ -19,7 +21,6 @@ from workflow.core.forms import attach_errors
 from workflow.core.models import utcnow
 from workflow.core.money import yuan
 from workflow.core.pages import _error_page, action_forms, fire_from_page, svg
-from workflow.permissions import can
 
 bp = Blueprint("cases", __name__)
 
@@ -54,9 +55,9 @@ def new():
     if not allowed:
         return render_template("error.html", status=reason.status, message=str(reason)), reason.status
     if request.method == "GET":
-        return render_template("cases/new.html", form=engine.build_form(definition.CREATE, None, None))
+        return render_template("cases/new.html", form=engine.build_form(cases_definition.CREATE, None, None))
     g.canonical_url = url_for("cases.new")
-    form = engine.build_form(definition.CREATE, None, request.form)
+    form = engine.build_form(cases_definition.CREATE, None, request.form)
     try:
         case = case_service.create_case(current_user, form)
     except WorkflowError as exc:
@@ -75,12 +76,12 @@ def judgments_of(case: Case) -> list[Judgment]:
 def _render_case(case: Case, *, failed: dict | None = None, status: int = 200):
     """The case page. `failed`: the action that was just refused (trigger, form, message, fields)."""
     actions, forms = action_forms(case, failed)
-    see = {name: can(current_user, f"see:{name}", case)[0] for name in definition.COMPARTMENTS}
+    see = {name: can(current_user, f"see:{name}", case)[0] for name in cases_definition.COMPARTMENTS}
     others = [(other, can(current_user, "view_case", other)[0]) for other in case.incident.cases
               if other.id != case.id]
     return render_template(
         "cases/show.html", case=case, actions=actions, forms=forms, failed=failed or {}, see=see,
-        others=others, timeline=timeline(case, case.events, see), state=definition.STATE_BY_NAME[case.state],
+        others=others, timeline=timeline(case, case.events, see), state=cases_states.STATE_BY_NAME[case.state],
         today=local_today(), now=utcnow(), choices=CHOICES, yuan=yuan, judgments=judgments_of(case),
     ), status
 
@@ -94,7 +95,7 @@ def show(case_id: int):
 @bp.route("/cases/<int:case_id>/actions/<trigger>", methods=["POST"])
 @login_required
 def action(case_id: int, trigger: str):
-    transition = definition.TRANSITION_BY_TRIGGER.get(trigger)
+    transition = cases_definition.TRANSITION_BY_TRIGGER.get(trigger)
     case = _load(case_id)
     if transition is None or transition.automatic:
         abort(404)

@@ -6,6 +6,9 @@ import binascii
 import os
 from pathlib import Path
 
+# The project directory (templates, migrations, docs_templates, instance).
+ROOT = Path(__file__).resolve().parent.parent.parent
+
 DEFAULT_SECRET = "dev-insecure-secret-change-me"
 
 

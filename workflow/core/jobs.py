@@ -26,7 +26,6 @@ from workflow.admin.models import User
 from workflow.core.errors import WorkflowError
 from workflow.core.extensions import db
 from workflow.core.models import Job, utcnow
-from workflow.worker import run_in_worker
 
 log = logging.getLogger(__name__)
 HANDLERS: dict[str, Callable[[Job, Callable[[int], None]], dict]] = {}
@@ -75,8 +74,9 @@ def _dispatch(job_id: int) -> None:
         from redis import Redis
         from rq import Queue
 
+        # By name: the worker's entry point builds the app, which the core cannot import.
         Queue(QUEUE, connection=Redis.from_url(app.config["REDIS_URL"])).enqueue(
-            run_in_worker, job_id, job_timeout=app.config["JOB_TIMEOUT"])
+            "workflow.worker.run_in_worker", job_id, job_timeout=app.config["JOB_TIMEOUT"])
         return
     with _executor_lock:
         executor = app.extensions.get("job_executor")

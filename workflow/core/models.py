@@ -16,15 +16,13 @@ from sqlalchemy import (
     String,
     Text,
     event,
-    func,
-    select,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from workflow.admin.models import User
-from workflow.aid.models import AidApplication
-from workflow.cases.models import Case, Incident
 from workflow.core.extensions import db
+
+# Ids are 32-bit integer columns: a larger number names nothing (and SQLite overflows at 2**63).
+MAX_ID = 2**31 - 1
 
 
 def utcnow() -> dt.datetime:
@@ -131,18 +129,6 @@ class Event(db.Model):
 def _events_are_append_only(mapper, connection, target) -> None:  # noqa: ARG001
     raise RuntimeError("case events are append-only")
 
-
-def next_number(prefix: str, model: type[Case] | type[Incident] | type[AidApplication]) -> str:
-    """Human case/incident numbers like C2026-0007, unique per year (backed by a unique column)."""
-    from workflow.core.clocks import local_today
-
-    year = local_today().year  # the centre's year, also in the first hours of 1 January
-    stem = f"{prefix}{year}-"
-    last = db.session.scalar(
-        select(func.max(model.number)).where(model.number.like(stem + "%"))
-    )
-    seq = int(last.rsplit("-", 1)[1]) + 1 if last else 1
-    return f"{stem}{seq:04d}"
 
 
 JOB_STATUSES = ("queued", "running", "done", "failed")

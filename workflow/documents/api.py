@@ -8,7 +8,9 @@ from __future__ import annotations
 from flask import Response, g, jsonify, url_for
 from flask_babel import gettext as _
 
-from workflow.api import _aid, _case, _errors, _json, _json_object, _ref, bp
+from workflow.aid.api import visible_application
+from workflow.cases.api import visible_case
+from workflow.core.api import bp, error_responses, json_content, json_object, ref
 from workflow.core.errors import Invalid, NotFound
 from workflow.core.models import Job
 from workflow.core.process import RECIPIENTS
@@ -18,7 +20,7 @@ from workflow.documents.models import Document
 
 
 def _subject(kind: str, subject_id: int):
-    return _case(subject_id) if kind == "cases" else _aid(subject_id)
+    return visible_case(subject_id) if kind == "cases" else visible_application(subject_id)
 
 
 def document_json(document: Document) -> dict:
@@ -59,7 +61,7 @@ def job_json(job: Job, user) -> dict:
     return body
 
 
-def _accepted(job: Job):
+def job_accepted(job: Job):
     response = jsonify(job_json(job, g.api_user))
     response.status_code = 202
     response.headers["Location"] = url_for("api.get_job", job_id=job.id)
@@ -87,22 +89,22 @@ def list_documents(kind: str, subject_id: int):
 @bp.post("/<any(cases, aid):kind>/<int:subject_id>/documents")
 def generate_document(kind: str, subject_id: int):
     subject = _subject(kind, subject_id)
-    body = _json_object()
+    body = json_object()
     name, item_id = body.get("document"), body.get("item_id")
     recipient, final = _recipient_and_final(body)
     if not isinstance(name, str) or not name:
         raise Invalid(_("The submitted data is not valid."), {"document": [_("Required (a string).")]})
     if item_id is not None and (not isinstance(item_id, int) or isinstance(item_id, bool)):
         raise Invalid(_("The submitted data is not valid."), {"item_id": [_("Must be an integer.")]})
-    return _accepted(operations.request_generation(g.api_user, subject, name, recipient, item_id=item_id,
+    return job_accepted(operations.request_generation(g.api_user, subject, name, recipient, item_id=item_id,
                                                    final=final))
 
 
 @bp.post("/<any(cases, aid):kind>/<int:subject_id>/documents/batch")
 def generate_batch(kind: str, subject_id: int):
     subject = _subject(kind, subject_id)
-    recipient, final = _recipient_and_final(_json_object())
-    return _accepted(operations.request_batch(g.api_user, subject, recipient, final=final))
+    recipient, final = _recipient_and_final(json_object())
+    return job_accepted(operations.request_batch(g.api_user, subject, recipient, final=final))
 
 
 @bp.get("/jobs/<int:job_id>")
@@ -159,7 +161,7 @@ def openapi_part() -> tuple[dict, dict]:
             "document": string, "title": string, "item_id": nullable_int, "item_label": nullable_string,
             "recipients": {"type": "array", "items": string}, "template_version": integer, "ready": boolean,
             "unmet": nullable_string, "may_generate": boolean,
-            "versions": {"type": "array", "items": _ref("Document")}}},
+            "versions": {"type": "array", "items": ref("Document")}}},
         "DocumentRequest": {"type": "object", "required": ["document", "recipient"], "properties": {
             "document": string, "recipient": {"type": "string", "enum": list(RECIPIENTS)},
             "item_id": {"type": "integer", "description": "the referral, visit or payment, for documents "
@@ -171,7 +173,7 @@ def openapi_part() -> tuple[dict, dict]:
         "Job": {"type": "object", "required": ["id", "status", "done", "total"], "properties": {
             "id": integer, "kind": string, "status": {"type": "string", "enum": ["queued", "running", "done", "failed"]},
             "done": integer, "total": integer, "error": nullable_string, "created_at": dt, "started_at": dt,
-            "finished_at": dt, "url": string, "documents": {"type": "array", "items": _ref("Document")},
+            "finished_at": dt, "url": string, "documents": {"type": "array", "items": ref("Document")},
             "failed": {"type": "array", "items": {"type": "object"},
                        "description": "batch entries that could not be generated, with the error"},
             "archive_url": string}},
@@ -184,41 +186,41 @@ def openapi_part() -> tuple[dict, dict]:
                {"name": "subject_id", "in": "path", "required": True, "schema": integer}]
     document_id = [{"name": "document_id", "in": "path", "required": True, "schema": integer}]
     job_id = [{"name": "job_id", "in": "path", "required": True, "schema": integer}]
-    accepted = {"202": _json(_ref("Job"), "Queued; follow the job's url")}
+    accepted = {"202": json_content(ref("Job"), "Queued; follow the job's url")}
     paths = {
         "/{kind}/{subject_id}/documents": {
             "get": {"operationId": "listDocuments", "summary": "Documents of a case or aid application the caller "
                     "may read, with readiness and versions", "security": bearer, "parameters": subject,
-                    "responses": {"200": _json({"type": "object", "properties": {"documents": {
-                        "type": "array", "items": _ref("DocumentOffer")}}}, "Documents"), **_errors(401, 404)}},
+                    "responses": {"200": json_content({"type": "object", "properties": {"documents": {
+                        "type": "array", "items": ref("DocumentOffer")}}}, "Documents"), **error_responses(401, 404)}},
             "post": {"operationId": "generateDocument", "summary": "Generate a document (background job)",
                      "security": bearer, "parameters": subject,
                      "requestBody": {"required": True, "content": {"application/json": {
-                         "schema": _ref("DocumentRequest")}}},
-                     "responses": {**accepted, **_errors(400, 401, 403, 404, 422)}}},
+                         "schema": ref("DocumentRequest")}}},
+                     "responses": {**accepted, **error_responses(400, 401, 403, 404, 422)}}},
         "/{kind}/{subject_id}/documents/batch": {"post": {
             "operationId": "generateDocumentBatch", "summary": "Every ready document for one recipient, as a ZIP "
             "(background job)", "security": bearer, "parameters": subject,
-            "requestBody": {"required": True, "content": {"application/json": {"schema": _ref("BatchRequest")}}},
-            "responses": {**accepted, **_errors(400, 401, 404, 422)}}},
+            "requestBody": {"required": True, "content": {"application/json": {"schema": ref("BatchRequest")}}},
+            "responses": {**accepted, **error_responses(400, 401, 404, 422)}}},
         "/jobs/{job_id}": {"get": {"operationId": "getJob", "summary": "A job of mine: progress and result",
                                    "security": bearer, "parameters": job_id,
-                                   "responses": {"200": _json(_ref("Job"), "The job"), **_errors(401, 404)}}},
+                                   "responses": {"200": json_content(ref("Job"), "The job"), **error_responses(401, 404)}}},
         "/jobs/{job_id}/archive": {"get": {"operationId": "getJobArchive", "summary": "The ZIP of a batch job",
                                            "security": bearer, "parameters": job_id,
                                            "responses": {"200": {"description": "application/zip"},
-                                                         **_errors(401, 404)}}},
+                                                         **error_responses(401, 404)}}},
         "/documents/{document_id}": {"get": {"operationId": "getDocument", "summary": "A document's metadata",
                                              "security": bearer, "parameters": document_id,
-                                             "responses": {"200": _json(_ref("Document"), "Metadata"),
-                                                           **_errors(401, 403, 404)}}},
+                                             "responses": {"200": json_content(ref("Document"), "Metadata"),
+                                                           **error_responses(401, 403, 404)}}},
         "/documents/{document_id}/pdf": {"get": {"operationId": "getDocumentPdf", "summary": "The PDF",
                                                  "security": bearer, "parameters": document_id,
                                                  "responses": {"200": {"description": "application/pdf"},
-                                                               **_errors(401, 403, 404)}}},
+                                                               **error_responses(401, 403, 404)}}},
         "/documents/{document_id}/verify": {"get": {
             "operationId": "verifyDocument", "summary": "Whether the stored PDF still matches its SHA-256, and "
             "whether a newer version exists", "security": bearer, "parameters": document_id,
-            "responses": {"200": _json(_ref("DocumentCheck"), "The check"), **_errors(401, 403, 404)}}},
+            "responses": {"200": json_content(ref("DocumentCheck"), "The check"), **error_responses(401, 403, 404)}}},
     }
     return schemas, paths

@@ -4,6 +4,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
+from flask import Flask
 
 
 @click.command("document-samples")
@@ -20,3 +21,8 @@ def document_samples_command(out: Path, dpi: int):
         raise click.ClickException(str(exc)) from exc
     for path in written:
         click.echo(str(path))
+
+
+def init_app(app: Flask) -> None:
+    for command in (document_samples_command,):
+        app.cli.add_command(command)

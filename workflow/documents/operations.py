@@ -30,6 +30,7 @@ from workflow.cases.models import Case
 from workflow.core import jobs
 from workflow.core import process as definition
 from workflow.core import sealing as identity
+from workflow.core.access import can, require
 from workflow.core.clocks import local_today
 from workflow.core.errors import Invalid, NotFound, WorkflowError
 from workflow.core.extensions import db
@@ -42,7 +43,6 @@ from workflow.documents.labels import RECIPIENT_LABELS
 from workflow.documents.models import Document, IssueCounter
 from workflow.documents.store import document_store
 from workflow.followup.models import Referral, Visit
-from workflow.permissions import can, require
 
 SEALED_DATA = "sealed-document-data"
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O or 1/I: people type it from paper

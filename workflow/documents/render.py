@@ -21,7 +21,7 @@ from jinja2 import FileSystemLoader, StrictUndefined, TemplateError, select_auto
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 from markupsafe import Markup
 
-from workflow import ROOT
+from workflow.core.config import ROOT
 from workflow.core.money import yuan
 
 TEMPLATES = ROOT / "docs_templates"

@@ -20,7 +20,7 @@ from workflow.core.extensions import db
 from workflow.core.models import utcnow
 from workflow.documents.operations import format_number, issuing_agency, render_copy
 from workflow.registry import definition as registry_definition
-from workflow.registry.operations import NoticeSubject
+from workflow.registry.definition import NoticeSubject
 
 SAMPLE_CODE = "SAMPLE2345"  # printed where a real copy has its verification code
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import click
+from flask import Flask
 
 
 @click.command("escalate")
@@ -29,3 +30,8 @@ def escalate_command(at):
     lost = fail_stale(now)
     if lost:
         click.echo(f"{lost} background job(s) failed as lost")
+
+
+def init_app(app: Flask) -> None:
+    for command in (escalate_command,):
+        app.cli.add_command(command)

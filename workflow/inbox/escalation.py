@@ -39,9 +39,9 @@ from workflow.core import mail, settings
 from workflow.core import process as core_process
 from workflow.core.extensions import db
 from workflow.core.models import Task, utcnow
+from workflow.core.process import derived_roles
 from workflow.inbox.labels import NOTIFICATION_LABELS
 from workflow.inbox.models import Notification
-from workflow.permissions import DERIVED_ROLES
 
 # Remind the assignee this many hours before a task is due; tell the supervisor this many hours
 # after the assignee was told that it is overdue.
@@ -93,7 +93,7 @@ class Recipients:
             return [task.assignee_id] if task.assignee.active else []
         if task.agency_id is None:
             return []
-        return self._with_role(task.agency_id, DERIVED_ROLES.get(task.role, task.role))
+        return self._with_role(task.agency_id, derived_roles().get(task.role, task.role))
 
     def supervisors(self, task: Task) -> list[int]:
         if task.aid_application is not None:

@@ -2,15 +2,16 @@
 (for supervisors: their centre's), and all open tasks of a supervisor's centre."""
 from __future__ import annotations
 
-from sqlalchemy import and_, exists, false, func, or_, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import contains_eager, selectinload
 
 from workflow.admin.models import User
 from workflow.cases.definition import CASE
-from workflow.cases.models import Case, TeamMember
+from workflow.cases.models import Case
+from workflow.cases.permissions import CENTRE_SUPERVISOR, ON_TEAM, visible_cases
+from workflow.core.access import held_roles
 from workflow.core.extensions import db
 from workflow.core.models import Task, utcnow
-from workflow.permissions import DERIVED_ROLES
 
 SCOPES = ("mine", "team", "overdue", "centre")
 
@@ -20,14 +21,10 @@ def _mine(user: User):
     assigned = and_(Task.assignee_id.is_not(None), Task.assignee_id == user.id)
     # Unassigned tasks are shared by the role's members in the task's agency (the centre's
     # supervisors, a procuratorate's aid approvers, an entrusted agency's aid officers).
-    roles = set(user.roles) | {derived for derived, base in DERIVED_ROLES.items() if base in user.roles}
+    roles = held_roles(user)
     shared = and_(Task.assignee_id.is_(None), Task.agency_id.is_not(None), Task.agency_id == user.agency_id,
                   Task.role.in_(sorted(roles)))
     return or_(assigned, shared)
-
-
-def _on_team(user: User):
-    return exists().where(TeamMember.case_id == Task.case_id, TeamMember.user_id == user.id)
 
 
 def _in_scope(user: User, scope: str):
@@ -35,16 +32,13 @@ def _in_scope(user: User, scope: str):
     if scope == "mine":
         return _mine(user)
     if scope == "team":
-        return and_(_on_team(user), ~_mine(user))
+        return and_(ON_TEAM.sql(user, Task.case_id), ~_mine(user))
     if scope == "overdue":
         # Supervisors see their whole centre's late work (they are who it escalates to). A suspended
         # case's clocks stand still: its tasks are not overdue.
-        mine = or_(_mine(user), _on_team(user))
-        if "supervisor" in user.roles:
-            mine = or_(mine, Case.centre_id == user.agency_id)
-        return and_(mine, Task.due_at < utcnow(), Case.suspended_at.is_(None), Case.state.not_in(CASE.terminal))
+        return and_(or_(_mine(user), visible_cases(user)), Task.due_at < utcnow(), Case.suspended_at.is_(None), Case.state.not_in(CASE.terminal))
     if scope == "centre":
-        return Case.centre_id == user.agency_id if "supervisor" in user.roles else false()
+        return CENTRE_SUPERVISOR.sql(user, Case)
     raise ValueError(scope)
 
 

@@ -7,10 +7,10 @@ from flask import Blueprint, g, render_template, request, url_for
 from flask_babel import get_locale
 from flask_login import current_user, login_required
 
+from workflow.core.access import can
 from workflow.core.models import utcnow
 from workflow.inbox import notifications as notification_service
 from workflow.inbox import tasks as task_service
-from workflow.permissions import can
 
 bp = Blueprint("inbox", __name__)
 

@@ -14,12 +14,13 @@ import re
 from flask import Response, current_app, g, jsonify, request, url_for
 from flask_babel import gettext as _
 
-from workflow.api import MAX_ID, MAX_PER_PAGE, _int_arg, _json, _json_object, _ref, bp, error_response
 from workflow.core import identity as core_identity
+from workflow.core.access import require
+from workflow.core.api import MAX_PER_PAGE, bp, error_response, int_arg, json_content, json_object, ref
 from workflow.core.errors import Invalid, WorkflowError
+from workflow.core.models import MAX_ID
 from workflow.core.serializers import utc
-from workflow.documents.api import _accepted
-from workflow.permissions import require
+from workflow.documents.api import job_accepted
 from workflow.registry import identity as registry_identity
 from workflow.registry import operations, screening
 from workflow.registry.models import ID_TYPES, INQUIRY_RESULTS, RECHECK_STATUSES, RegistryInquiry, RegistryRecheck
@@ -144,7 +145,7 @@ def _batch_upload() -> tuple[bytes, bool]:
 @bp.post("/registry/inquiries")
 def create_registry_inquiry():
     require(g.api_user, "registry_inquire")  # a 403 before any validation
-    data = _inquiry_data(_json_object())
+    data = _inquiry_data(json_object())
     inquiry = operations.inquire(g.api_user, data, consent=True)
     response = jsonify(inquiry_json(inquiry))
     response.status_code = 201
@@ -154,9 +155,9 @@ def create_registry_inquiry():
 
 @bp.get("/registry/inquiries")
 def list_registry_inquiries():
-    page = _int_arg("page", 1)
-    per_page = _int_arg("per_page", current_app.config.get("REGISTRY_INQUIRIES_PER_PAGE", 50), maximum=MAX_PER_PAGE)
-    job_id = _int_arg("job_id", 0, maximum=MAX_ID) or None
+    page = int_arg("page", 1)
+    per_page = int_arg("per_page", current_app.config.get("REGISTRY_INQUIRIES_PER_PAGE", 50), maximum=MAX_PER_PAGE)
+    job_id = int_arg("job_id", 0, maximum=MAX_ID) or None
     rows, total = operations.inquiries_of(g.api_user, page=page, per_page=per_page, job_id=job_id)
     return jsonify(inquiries=[inquiry_json(i) for i in rows], page=page, per_page=per_page, total=total,
                    pages=(total + per_page - 1) // per_page)
@@ -180,7 +181,7 @@ def registry_notice(inquiry_id: int):
 @bp.post("/registry/inquiries/<int:inquiry_id>/recheck")
 def request_registry_recheck(inquiry_id: int):
     inquiry = operations.get_inquiry(g.api_user, inquiry_id)
-    body = _json_object()
+    body = json_object()
     fields = _unknown_fields(body, RECHECK_FIELDS)
     reason = body.get("reason")
     if reason is not None and (not isinstance(reason, str) or "\x00" in reason):
@@ -198,7 +199,7 @@ def request_registry_recheck(inquiry_id: int):
 def submit_registry_batch():
     require(g.api_user, "registry_inquire")
     content, consent = _batch_upload()
-    return _accepted(screening.submit_batch(g.api_user, content, consent))
+    return job_accepted(screening.submit_batch(g.api_user, content, consent))
 
 
 @bp.get("/registry/batches/<int:job_id>/result.csv")
@@ -227,7 +228,7 @@ def _responses(*statuses: int) -> dict:
                  "manual review (no notice yet)",
             415: "Unsupported Content-Type", 422: "Invalid data (see `fields`); nothing was asked or logged",
             429: "Rate limit reached; see the Retry-After header"}
-    return {str(s): _json(_ref("Error"), text[s]) for s in statuses}
+    return {str(s): json_content(ref("Error"), text[s]) for s in statuses}
 
 
 def openapi_part() -> tuple[dict, dict]:
@@ -266,10 +267,10 @@ def openapi_part() -> tuple[dict, dict]:
                 "notice_url": {"type": ["string", "null"],
                                "description": "the result notice (PDF); null while pending_review"},
                 "may_recheck": boolean,
-                "recheck": {"oneOf": [_ref("RegistryRecheck"), {"type": "null"}]},
+                "recheck": {"oneOf": [ref("RegistryRecheck"), {"type": "null"}]},
                 "url": string}},
         "RegistryInquiryList": {"type": "object", "properties": {
-            "inquiries": {"type": "array", "items": _ref("RegistryInquiry")}, "page": integer,
+            "inquiries": {"type": "array", "items": ref("RegistryInquiry")}, "page": integer,
             "per_page": integer, "total": integer, "pages": integer}},
         "RegistryBatchCounts": {"type": "object", "description": "registry_batch jobs once done", "properties": {
             "rows": integer, "invalid": integer, "record": integer, "no_record": integer,
@@ -283,8 +284,8 @@ def openapi_part() -> tuple[dict, dict]:
                      "summary": "Ask the register about one person (employer HR; consent required)",
                      "security": bearer,
                      "requestBody": {"required": True, "content": {"application/json": {
-                         "schema": _ref("RegistryInquiryRequest")}}},
-                     "responses": {"201": _json(_ref("RegistryInquiry"), "The answer (and Location)"),
+                         "schema": ref("RegistryInquiryRequest")}}},
+                     "responses": {"201": json_content(ref("RegistryInquiry"), "The answer (and Location)"),
                                    **_responses(400, 401, 403, 422, 429)}},
             "get": {"operationId": "listRegistryInquiries", "summary": "My employer's inquiries, newest first",
                     "security": bearer,
@@ -293,12 +294,12 @@ def openapi_part() -> tuple[dict, dict]:
                                     "schema": {"type": "integer", "minimum": 1, "maximum": MAX_PER_PAGE}},
                                    {"name": "job_id", "in": "query", "schema": integer,
                                     "description": "only the rows of this batch"}],
-                    "responses": {"200": _json(_ref("RegistryInquiryList"), "A page of inquiries"),
+                    "responses": {"200": json_content(ref("RegistryInquiryList"), "A page of inquiries"),
                                   **_responses(400, 401, 403)}}},
         "/registry/inquiries/{inquiry_id}": {"get": {
             "operationId": "getRegistryInquiry", "summary": "One of my employer's inquiries, with any re-check",
             "security": bearer, "parameters": inquiry_id,
-            "responses": {"200": _json(_ref("RegistryInquiry"), "The inquiry"), **_responses(401, 404)}}},
+            "responses": {"200": json_content(ref("RegistryInquiry"), "The inquiry"), **_responses(401, 404)}}},
         "/registry/inquiries/{inquiry_id}/notice": {"get": {
             "operationId": "getRegistryNotice", "summary": "The result notice (PDF; header X-Content-SHA256)",
             "security": bearer, "parameters": inquiry_id,
@@ -307,8 +308,8 @@ def openapi_part() -> tuple[dict, dict]:
             "operationId": "requestRegistryRecheck", "summary": "Ask a maintainer to re-check a `record` answer",
             "security": bearer, "parameters": inquiry_id,
             "requestBody": {"required": True, "content": {"application/json": {
-                "schema": _ref("RegistryRecheckRequest")}}},
-            "responses": {"201": _json(_ref("RegistryRecheck"), "The re-check"),
+                "schema": ref("RegistryRecheckRequest")}}},
+            "responses": {"201": json_content(ref("RegistryRecheck"), "The re-check"),
                           **_responses(400, 401, 404, 409, 422)}}},
         "/registry/inquiries/batch": {"post": {
             "operationId": "submitRegistryBatch",
@@ -323,7 +324,7 @@ def openapi_part() -> tuple[dict, dict]:
                 "multipart/form-data": {"schema": {"type": "object", "required": ["file", "consent"], "properties": {
                     "file": {"type": "string", "format": "binary"},
                     "consent": {"type": "string", "enum": ["true"]}}}}}},
-            "responses": {"202": _json(_ref("Job"), "Queued; follow the job's url (Location)"),
+            "responses": {"202": json_content(ref("Job"), "Queued; follow the job's url (Location)"),
                           **_responses(401, 403, 415, 422, 429)}}},
         "/registry/batches/{job_id}/result.csv": {"get": {
             "operationId": "getRegistryBatchResult",

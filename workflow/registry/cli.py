@@ -7,6 +7,7 @@ import time
 from pathlib import Path
 
 import click
+from flask import Flask
 
 IMPORT_HEADERS = {
     "name": ("name", "姓名"),
@@ -97,9 +98,9 @@ def import_command(file: Path, username: str, reason: str):
     from sqlalchemy import select
 
     from workflow.admin.models import User
+    from workflow.core.access import require
     from workflow.core.errors import WorkflowError
     from workflow.core.extensions import db
-    from workflow.permissions import require
     from workflow.registry import operations
 
     user = db.session.scalar(select(User).where(User.username == username))
@@ -162,3 +163,8 @@ def synthesize_command(entry_count: int, applicant_count: int, hit_count: int, o
                f"{done.lifelong} lifelong bans) in {time.perf_counter() - start:.1f} s "
                f"(of which inserting {done.seconds_insert:.1f} s)")
     click.echo(f"wrote {out}: {applicant_count} applicants, {hit_count} of them hits")
+
+
+def init_app(app: Flask) -> None:
+    for command in (registry_cli,):
+        app.cli.add_command(command)

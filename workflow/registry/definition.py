@@ -1,5 +1,8 @@
-"""The documents the register issues."""
+"""The documents the register issues, and what the result notice is about."""
 from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
 
 from flask_babel import lazy_gettext as _l
 
@@ -9,3 +12,16 @@ REGISTRY_DOCUMENTS: tuple[DocumentSpec, ...] = (
     DocumentSpec("inquiry_notice", _l("Entry inquiry result notice"), 1, ("partner_agency",), ("employer_hr",), "查",
                  ("inquiry",), always),
 )
+
+
+@dataclass
+class NoticeSubject:
+    """What the inquiry_notice template's section reads: the answer, never the entry."""
+
+    number: str
+    person_name: str
+    id_number: str
+    post: str
+    employer: str
+    asked_at: dt.datetime
+    result: str

@@ -19,16 +19,16 @@ from sqlalchemy.exc import IntegrityError
 from workflow.admin.models import Agency, User, UserRole
 from workflow.core import jobs, settings
 from workflow.core import sealing as core_sealing
-from workflow.core.access import get_visible
+from workflow.core.access import get_visible, require
 from workflow.core.clocks import local_today
 from workflow.core.errors import Invalid, WorkflowError
 from workflow.core.extensions import db
 from workflow.core.models import Job, utcnow
 from workflow.documents import operations as documents
 from workflow.documents.models import Document
-from workflow.permissions import require
 from workflow.registry import definition, entries
 from workflow.registry import identity as registry_identity
+from workflow.registry.definition import NoticeSubject
 from workflow.registry.models import (
     ID_TYPES,
     RegistryAlert,
@@ -270,19 +270,6 @@ def inquiry_log(user: User, *, agency_id: int | None = None, page: int = 1, per_
 
 
 # --- result notices ----------------------------------------------------------------------------------
-
-@dataclass
-class NoticeSubject:
-    """What the inquiry_notice template's section reads: the answer, never the entry."""
-
-    number: str
-    person_name: str
-    id_number: str
-    post: str
-    employer: str
-    asked_at: dt.datetime
-    result: str
-
 
 def inquiry_number(inquiry: RegistryInquiry) -> str:
     return f"{inquiry.created_at.year}-{inquiry.id:07d}"

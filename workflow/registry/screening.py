@@ -23,13 +23,13 @@ from sqlalchemy import func, insert, select
 from workflow.admin.models import User
 from workflow.core import identity as core_identity
 from workflow.core import jobs, settings
+from workflow.core.access import require
 from workflow.core.clocks import local_today
 from workflow.core.errors import Invalid, NotFound
 from workflow.core.extensions import db
 from workflow.core.models import Job, utcnow
 from workflow.documents.operations import get_job
 from workflow.documents.store import SEALED, document_store
-from workflow.permissions import require
 from workflow.registry import entries
 from workflow.registry import identity as registry_identity
 from workflow.registry.models import RegistryInquiry

@@ -23,9 +23,9 @@ from forms.registry import (
     ReviewForm,
 )
 from workflow.core import identity
+from workflow.core.access import can
 from workflow.core.errors import Invalid, WorkflowError
 from workflow.core.forms import attach_errors
-from workflow.permissions import can
 from workflow.registry import entries, operations, screening
 from workflow.registry.labels import INQUIRY_RESULT_LABELS
 from workflow.registry.operations import RateLimited

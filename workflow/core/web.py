@@ -1,4 +1,5 @@
-"""Server-rendered pages: one blueprint per feature, plus app-wide headers, errors and helpers."""
+"""What every page shares: security headers, error pages, template helpers and filters. The
+features' blueprints are registered by the app factory (`workflow.create_app`)."""
 from __future__ import annotations
 
 import datetime as dt
@@ -9,8 +10,9 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 
+from workflow.core.access import can
 from workflow.core.clocks import clock_of
-from workflow.permissions import can
+from workflow.core.process import PROCESSES, task_title
 
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; object-src 'none'; "
        "frame-ancestors 'none'; base-uri 'self'; form-action 'self'")
@@ -36,17 +38,9 @@ def _error_page(status: int, message: str):
     return render_template("error.html", status=status, message=message), status
 
 
-def init_app(app: Flask) -> None:
-    from workflow.admin import auth
-    from workflow.aid import views as aid
-    from workflow.documents import views as documents
-    from workflow.inbox import notification_views as notifications
-    from workflow.inbox import views as inbox
-    from workflow.registry import views as registry
-    from workflow.views import admin
-
-    for module in (auth, inbox, cases, aid, admin, notifications, documents, registry):
-        app.register_blueprint(module.bp)
+def init_app(app: Flask, template_globals: dict) -> None:
+    """Headers, error pages and the helpers templates use (`template_globals`: the features'
+    labels and processes, from the app factory)."""
     app.after_request(_security_headers)
 
     @app.errorhandler(CSRFError)
@@ -64,7 +58,8 @@ def init_app(app: Flask) -> None:
 
     @app.context_processor
     def template_helpers():
-        return {"can": can, "labels": labels, "definition": definition, "clock_of": clock_of}
+        return {"can": can, "clock_of": clock_of, "task_title": task_title, "processes": PROCESSES,
+                **template_globals}
 
     @app.template_filter("duration")
     def duration(seconds: int) -> str:

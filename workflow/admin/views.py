@@ -6,95 +6,19 @@ import datetime as dt
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import format_date
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
-from flask_wtf import FlaskForm
-from wtforms import BooleanField, DateField, IntegerField, PasswordField, SelectField, StringField
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
+from forms.admin import AgencyForm, CalendarDayForm, UserForm, WageForm, settings_form
 from workflow.admin import calendar as calendar_service
 from workflow.admin import operations as admin_service
 from workflow.admin import users as user_service
-from workflow.admin.labels import AGENCY_KIND_LABELS, CALENDAR_KIND_LABELS
-from workflow.admin.models import AGENCY_KINDS
-from workflow.core import process as definition
 from workflow.core import settings
+from workflow.core.access import can
 from workflow.core.clocks import local_today
 from workflow.core.errors import WorkflowError
-from workflow.core.forms import MoneyField, MultiCheckboxField
-from workflow.core.labels import CLOCK_UNIT_LABELS
 from workflow.core.money import yuan
-from workflow.core.roles import AID_LEVEL_LABELS, AID_LEVELS, ROLE_LABELS, ROLES
-from workflow.permissions import can
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
-
-SEX_CHOICES = [("F", _l("Female")), ("M", _l("Male"))]
-
-
-class AgencyForm(FlaskForm):
-    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
-    kind = SelectField(_l("Kind"), choices=[(k, AGENCY_KIND_LABELS.get(k, k)) for k in AGENCY_KINDS],
-                       validators=[DataRequired()])
-    region = StringField(_l("Region"), validators=[Optional(), Length(max=100)])
-    doc_prefix = StringField(_l("Issue-number prefix of its documents (e.g. 穗检未)"),
-                             validators=[Optional(), Length(max=20)])
-
-
-class UserForm(FlaskForm):
-    username = StringField(_l("Username"), validators=[DataRequired(), Length(max=80)])
-    full_name = StringField(_l("Full name"), validators=[DataRequired(), Length(max=120)])
-    sex = SelectField(_l("Sex"), choices=SEX_CHOICES, validators=[DataRequired()])
-    agency_id = SelectField(_l("Agency"), coerce=int, validators=[DataRequired()])
-    roles = MultiCheckboxField(_l("Roles"), choices=[(r, ROLE_LABELS.get(r, r)) for r in ROLES],
-                               validators=[DataRequired()])
-    aid_level = SelectField(_l("Aid approval level (aid approvers only)"),
-                            choices=[("", "—"), *((k, AID_LEVEL_LABELS[k]) for k in AID_LEVELS)],
-                            validators=[Optional()])
-    email = StringField(_l("E-mail (for deadline notifications)"), validators=[Optional(), Length(max=254)])
-    active = BooleanField(_l("Active"), default=True)
-    password = PasswordField(_l("Password (at least 10 characters)"), validators=[Optional(), Length(max=200)])
-
-
-class CalendarDayForm(FlaskForm):
-    day = DateField(_l("Day"), validators=[DataRequired()])
-    kind = SelectField(_l("Kind"), choices=list(CALENDAR_KIND_LABELS.items()), validators=[DataRequired()])
-    name = StringField(_l("Name (Chinese)"), validators=[DataRequired(), Length(max=60)])
-    name_en = StringField(_l("Name (English)"), validators=[Optional(), Length(max=60)])
-
-
-class WageForm(FlaskForm):
-    year = IntegerField(_l("Year"), validators=[DataRequired(), NumberRange(min=2000, max=2100)])
-    region = StringField(_l("Region (as on the procuratorate)"), validators=[DataRequired(), Length(max=100)])
-    monthly_fen = MoneyField(_l("Average monthly wage (yuan)"), validators=[DataRequired()])
-
-
-class SettingsForm(FlaskForm):
-    visit_schedule_months = StringField(
-        _l("Return visits, months after follow-up starts (comma-separated)"),
-        validators=[DataRequired(), Length(max=100)])
-    escalation_due_soon_hours = IntegerField(
-        _l("Remind the assignee this many hours before a task is due"),
-        validators=[InputRequired(), NumberRange(min=1, max=24 * 30)])
-    escalation_supervisor_after_hours = IntegerField(
-        _l("Tell the supervisor this many hours after the assignee was told a task is overdue"),
-        validators=[InputRequired(), NumberRange(min=0, max=24 * 30)])
-
-
-def settings_form() -> SettingsForm:
-    """The settings form with one field per clock of the process definitions."""
-    clocks = {
-        key: IntegerField(_l("%(task)s (%(unit)s)", task=spec.title, unit=CLOCK_UNIT_LABELS[clock.unit]),
-                          validators=[InputRequired(), NumberRange(min=1, max=MAX_CLOCK[clock.unit])])
-        for key, (clock, spec) in definition.clock_settings().items()
-    }
-    form_class = type("ClockSettingsForm", (SettingsForm,), clocks)
-    form = form_class()
-    form.clock_keys = list(clocks)
-    return form
-
-
-MAX_CLOCK = {"hours": 24 * 60, "working_days": 250, "days": 3 * 365}
 
 
 @bp.before_request

@@ -1,0 +1,76 @@
+"""Case endpoints of the JSON API: the workflow definition, cases, and their actions (triggers)."""
+from __future__ import annotations
+
+from flask import current_app, g, jsonify, url_for
+from flask_babel import gettext as _
+
+from workflow.cases import definition as cases_definition
+from workflow.cases import operations as case_service
+from workflow.cases import serializers as cases_serializers
+from workflow.cases import states as cases_states
+from workflow.core import engine
+from workflow.core.api import (
+    MAX_PER_PAGE,
+    BadRequest,
+    bound_form,
+    bp,
+    fire_with,
+    int_arg,
+    json_object,
+    shape_errors_merged,
+    text_arg,
+)
+
+
+def visible_case(case_id: int):
+    """The case if the caller may open it (404 otherwise). Ids beyond 32 bits never reach here:
+    the `int` route converter refuses them."""
+    return case_service.get_case(g.api_user, case_id)
+
+
+
+@bp.get("/workflow")
+def workflow():
+    return jsonify(cases_serializers.workflow_json())
+
+
+@bp.get("/cases")
+def list_cases():
+    query = text_arg("q")
+    state = text_arg("state")
+    if state and state not in cases_states.STATE_BY_NAME:
+        raise BadRequest(_("Unknown state: %(state)s.", state=state))
+    page = int_arg("page", 1)
+    per_page = int_arg("per_page", current_app.config.get("CASES_PER_PAGE", 50), maximum=MAX_PER_PAGE)
+    result = case_service.search_cases(g.api_user, query=query, state=state, page=page, per_page=per_page)
+    return jsonify(cases=[cases_serializers.case_summary(c) for c in result.items], page=result.page,
+                   per_page=result.per_page, total=result.total, pages=result.pages)
+
+
+@bp.post("/cases")
+def create_case():
+    body = json_object()
+    form, errors = bound_form(cases_definition.CREATE, None, body)
+    with shape_errors_merged(errors):
+        case = case_service.create_case(g.api_user, form)
+    response = jsonify(cases_serializers.case_detail(case, g.api_user))
+    response.status_code = 201
+    response.headers["Location"] = url_for("api.get_case", case_id=case.id)
+    return response
+
+
+@bp.get("/cases/<int:case_id>")
+def get_case(case_id: int):
+    return jsonify(cases_serializers.case_detail(visible_case(case_id), g.api_user))
+
+
+
+@bp.post("/cases/<int:case_id>/actions/<trigger>")
+def fire(case_id: int, trigger: str):
+    case = visible_case(case_id)
+    transition = engine.transition_for(trigger)
+    case = fire_with(case, transition, lambda user, subject, version, form: case_service.fire(
+        user, subject, trigger, version, form))
+    return jsonify(cases_serializers.case_detail(case, g.api_user))
+
+
