@@ -2,6 +2,7 @@
 import pytest
 
 from workflow import ROOT
+from workflow.cases.definition import CASE
 from workflow.core import process as definition
 from workflow.core.diagram import transitions_markdown, workflow_svg
 
@@ -25,6 +26,6 @@ def test_committed_diagram_shows_every_state_and_trigger(name):
 
 
 def test_diagram_highlights_current_state(app):
-    svg = workflow_svg("forensic_exam")
+    svg = workflow_svg("forensic_exam", CASE)
     assert "#0d6efd" in svg  # the highlight fill
     assert svg.count("#0d6efd") == 1

@@ -8,6 +8,7 @@ import time
 
 import pytest
 
+from workflow import worker
 from workflow.core import jobs
 from workflow.core.extensions import db
 from workflow.core.models import Job
@@ -85,7 +86,7 @@ def test_rq_workers_run_queued_jobs(app, users, redis_url, monkeypatch):
     app.config.update(JOB_RUNNER="rq", REDIS_URL=redis_url)
     monkeypatch.setenv("DATABASE_URL", app.config["SQLALCHEMY_DATABASE_URI"])
     monkeypatch.setenv("ONESTOP_ESCALATION_RUNNER", "off")
-    monkeypatch.setattr(jobs, "_worker_app", None)
+    monkeypatch.setattr(worker, "_worker_app", None)
     job = jobs.submit("test_count", users["supervisor"], {}, total=2)
     time.sleep(0.3)
     db.session.expire_all()

@@ -14,8 +14,9 @@ import pytest
 from flask_babel import force_locale
 from pypdf import PdfReader
 
-from workflow.core import jobs
+from workflow.core import jobs, settings
 from workflow.core.clocks import local_today
+from workflow.core.extensions import db
 from workflow.core.models import Job
 from workflow.registry import operations
 from workflow.registry.labels import REGISTRY_CATEGORY_LABELS
@@ -188,7 +189,8 @@ def test_an_employer_sees_only_its_own_inquiries(api, users):
 
 
 def test_rate_limit_is_a_429_with_retry_after(api, users, app):
-    app.config["REGISTRY_INQUIRIES_PER_HOUR"] = 2
+    settings.put("registry_inquiries_per_hour", 2)
+    db.session.commit()
     answered(api, id_number=resident_id(sequence=1))
     answered(api, "employer_hr_2", id_number=resident_id(sequence=2))
     response = inquire(api, id_number=resident_id(sequence=3))

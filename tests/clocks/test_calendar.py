@@ -101,7 +101,7 @@ def test_is_working_day_follows_the_table(app):
 
 
 def test_a_year_without_data_counts_weekends_only(app, caplog):
-    caplog.set_level(logging.WARNING, logger="workflow.clocks")
+    caplog.set_level(logging.WARNING, logger="workflow.core.clocks")
     # 2031-10-01 is a Wednesday: without 2031 data it is an ordinary working day
     assert add(D(2031, 9, 30), 1) == D(2031, 10, 1)
     assert add(D(2031, 9, 30), 3) == D(2031, 10, 3)

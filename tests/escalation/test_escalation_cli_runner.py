@@ -122,7 +122,7 @@ def test_the_runner_loop_survives_a_failing_run(app, kit, clock, addresses, smtp
     app.config["ESCALATION_INTERVAL"] = 0.05
     stop = threading.Event()
     thread = threading.Thread(target=escalation_runner._loop, args=(app, stop), daemon=True)
-    with caplog.at_level("ERROR", logger="workflow.runner"):
+    with caplog.at_level("ERROR", logger="workflow.inbox.runner"):
         thread.start()
         try:
             assert _wait_for(lambda: any("escalation run failed" in r.getMessage() for r in caplog.records))

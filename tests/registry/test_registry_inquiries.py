@@ -10,6 +10,7 @@ import time_machine
 from pypdf import PdfReader
 from registry_helpers import CATEGORY_WORDS, ask, entry_in_force, resident_id, wrong_check_digit
 
+from workflow.core import settings
 from workflow.core.clocks import local_today
 from workflow.core.errors import WorkflowError
 from workflow.core.extensions import db
@@ -173,7 +174,8 @@ def test_a_no_record_answer_cannot_be_rechecked(users):
 
 
 def test_per_employer_rate_limit(app, users):
-    app.config["REGISTRY_INQUIRIES_PER_HOUR"] = 3
+    settings.put("registry_inquiries_per_hour", 3)
+    db.session.commit()
     for n in range(3):
         ask(users, id_number=resident_id(sequence=10 + n * 7))
     with pytest.raises(WorkflowError) as caught:

@@ -12,7 +12,7 @@ from flask_babel import force_locale
 from registry_helpers import CATEGORY_WORDS, ask, entry_data, entry_in_force, resident_id, wrong_check_digit
 from sqlalchemy import func, select
 
-from workflow.core import identity, jobs
+from workflow.core import identity, jobs, settings
 from workflow.core.extensions import db
 from workflow.demo import fire
 from workflow.registry import operations
@@ -108,7 +108,8 @@ def test_a_wrong_check_digit_is_an_error_beside_the_number(pages, users):
 
 
 def test_the_rate_limit_says_why(app, pages, users):
-    app.config["REGISTRY_INQUIRIES_PER_HOUR"] = 1
+    settings.put("registry_inquiries_per_hour", 1)
+    db.session.commit()
     inquiry_id_of(inquire_page(pages))
     response = inquire_page(pages)
     assert response.status_code == 429

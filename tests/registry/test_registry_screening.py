@@ -10,7 +10,7 @@ import pytest
 from registry_helpers import ask, entry_in_force, resident_id, wrong_check_digit
 from sqlalchemy import text
 
-from workflow.core import jobs
+from workflow.core import jobs, settings
 from workflow.core.errors import WorkflowError
 from workflow.core.extensions import db
 from workflow.documents.models import DocumentBlob
@@ -112,11 +112,13 @@ def test_a_batch_needs_consent_a_role_and_respects_the_limits(app, users):
     with pytest.raises(WorkflowError) as caught:
         screening.submit_batch(users["registry_maintainer"], content, True)
     assert caught.value.status == 403
-    app.config["REGISTRY_BATCH_MAX_ROWS"] = 1
+    settings.put("registry_batch_max_rows", 1)
+    db.session.commit()
     with pytest.raises(WorkflowError) as caught:
         screening.submit_batch(users["employer_hr"], content + f"李某,{resident_id(sequence=5)}\n".encode(), True)
     assert caught.value.status == 422
-    app.config["REGISTRY_BATCHES_PER_DAY"] = 1
+    settings.put("registry_batches_per_day", 1)
+    db.session.commit()
     run_batch(users, content)
     with pytest.raises(WorkflowError) as caught:
         screening.submit_batch(users["employer_hr_2"], content, True)  # the same school's quota

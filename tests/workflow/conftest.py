@@ -1,7 +1,7 @@
 """Helpers for the engine-level tests: a per-trigger table of how to reach a state where the trigger
 is possible (guards met) and of valid data to submit, plus small firing helpers.
 
-Everything goes through the engine (`workflow.demo.fire` -> `workflow.engine.fire`) with realistic
+Everything goes through the engine (`workflow.demo.fire` -> `workflow.core.engine.fire`) with realistic
 data. To test the system's `conclude_aid` on its own, `_end_aid_application` ends the application
 by writing its state (the engine would otherwise conclude at once; tests/aid cover that path).
 """

@@ -6,6 +6,7 @@ import pytest
 from flask import current_app
 
 from workflow import demo
+from workflow.cases.definition import CASE
 from workflow.cases.models import Case
 from workflow.core import engine
 from workflow.core.errors import Invalid, StaleVersion, WorkflowError
@@ -13,7 +14,7 @@ from workflow.core.extensions import db
 
 
 def _fire_with_version(kit, who, case, trigger, version):
-    transition = engine.transition_for(trigger)
+    transition = engine.transition_for(trigger, CASE)
     form = engine.build_form(transition, case, demo.flat(kit.DATA[trigger](case, kit.users)), api=True)
     return engine.fire(case, trigger, kit.user(who), version, form)
 

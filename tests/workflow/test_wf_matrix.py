@@ -142,7 +142,7 @@ def test_only_the_system_fires_automatic_triggers_and_never_others(kit):
 def test_unknown_trigger_is_404(kit):
     case = kit.make_case("referred")
     with pytest.raises(WorkflowError) as info:
-        engine.transition_for("teleport")
+        engine.transition_for("teleport", definition.CASE)
     assert (info.value.status, info.value.code) == (404, "unknown_trigger")
     allowed, reason = can(kit.users["supervisor"], "teleport", case)
     assert (allowed, reason.status, reason.code) == (False, 404, "unknown_trigger")

@@ -125,6 +125,14 @@ class AidApplication(db.Model):
         return list(self.tasks)
 
     @property
+    def owner_keys(self) -> dict:
+        """What the application's tasks and history events belong to (the engine's subject protocol)."""
+        return {"case": self.case, "aid_application": self}
+
+    def own_events(self):
+        return Event.aid_application_id == self.id
+
+    @property
     def suspended(self) -> bool:
         """Suspending the case pauses its aid application too."""
         return self.case.suspended

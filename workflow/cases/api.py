@@ -68,7 +68,7 @@ def get_case(case_id: int):
 @bp.post("/cases/<int:case_id>/actions/<trigger>")
 def fire(case_id: int, trigger: str):
     case = visible_case(case_id)
-    transition = engine.transition_for(trigger)
+    transition = engine.transition_for(trigger, cases_definition.CASE)
     case = fire_with(case, transition, lambda user, subject, version, form: case_service.fire(
         user, subject, trigger, version, form))
     return jsonify(cases_serializers.case_detail(case, g.api_user))

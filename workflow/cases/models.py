@@ -150,6 +150,15 @@ class Case(db.Model):
     def own_tasks(self) -> list[Task]:
         return [t for t in self.tasks if t.aid_application_id is None]
 
+    @property
+    def owner_keys(self) -> dict:
+        """What the case's own tasks and history events belong to (the engine's subject protocol)."""
+        return {"case": self, "aid_application": None}
+
+    def own_events(self):
+        """SQL condition on the case's own history events (not its aid applications')."""
+        return (Event.case_id == self.id) & Event.aid_application_id.is_(None)
+
     def task_agency_id(self, role: str) -> int | None:
         """The agency whose members of `role` share an unassigned task (supervisors of the centre)."""
         return self.centre_id if role == "supervisor" else None

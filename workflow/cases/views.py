@@ -20,7 +20,7 @@ from workflow.core.extensions import db
 from workflow.core.forms import attach_errors
 from workflow.core.models import utcnow
 from workflow.core.money import yuan
-from workflow.core.pages import _error_page, action_forms, fire_from_page, svg
+from workflow.core.pages import error_page, action_forms, fire_from_page, svg
 
 bp = Blueprint("cases", __name__)
 
@@ -44,7 +44,7 @@ def index():
         result = case_service.search_cases(current_user, query, state, max(page, 1),
                                            current_app.config.get("CASES_PER_PAGE", 50))
     except WorkflowError as exc:
-        return _error_page(exc)
+        return error_page(exc)
     return render_template("cases/index.html", pagination=result, q=query, state=state, today=local_today())
 
 
@@ -106,10 +106,10 @@ def action(case_id: int, trigger: str):
 @bp.route("/cases/<int:case_id>/diagram.svg")
 @login_required
 def diagram(case_id: int):
-    return svg(_load(case_id).state)
+    return svg(_load(case_id).state, cases_definition.CASE)
 
 
 @bp.route("/workflow/diagram.svg")
 @login_required
 def workflow_diagram():
-    return svg(None)
+    return svg(None, cases_definition.CASE)

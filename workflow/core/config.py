@@ -77,10 +77,6 @@ def load(instance_path: str) -> dict:
         "REGISTRY_ENCRYPTION_KEY": os.environ.get("REGISTRY_ENCRYPTION_KEY", ""),
         # The agency named on inquiry result notices (default: that of the first registry maintainer).
         "REGISTRY_AGENCY": os.environ.get("ONESTOP_REGISTRY_AGENCY", ""),
-        # Per employer: single inquiries per hour, batches per day, rows per batch.
-        "REGISTRY_INQUIRIES_PER_HOUR": int(os.environ.get("ONESTOP_REGISTRY_INQUIRIES_PER_HOUR", "200")),
-        "REGISTRY_BATCHES_PER_DAY": int(os.environ.get("ONESTOP_REGISTRY_BATCHES_PER_DAY", "10")),
-        "REGISTRY_BATCH_MAX_ROWS": int(os.environ.get("ONESTOP_REGISTRY_BATCH_MAX_ROWS", "100000")),
     }
 
 

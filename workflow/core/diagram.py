@@ -4,11 +4,10 @@ from __future__ import annotations
 import graphviz
 from flask_babel import gettext as _
 
-from workflow.cases import definition
 from workflow.core.process import Process
 
 
-def workflow_svg(current_state: str | None = None, process: Process = definition.CASE) -> str:
+def workflow_svg(current_state: str | None, process: Process) -> str:
     """SVG of a process (the case workflow by default); `current_state` is highlighted. Needs
     Graphviz's `dot` binary."""
     graph = graphviz.Digraph(process.name, format="svg")
@@ -37,11 +36,12 @@ def workflow_svg(current_state: str | None = None, process: Process = definition
     return graph.pipe(format="svg", encoding="utf-8")
 
 
-def transitions_markdown(process: Process = definition.CASE) -> str:
+def transitions_markdown(process: Process) -> str:
     """The trigger table of docs/workflow.md or docs/aid.md, generated from the definition."""
     rows = ["| trigger | from | to | roles | guards | permits | form |", "|---|---|---|---|---|---|---|"]
     for t in (process.create, *process.transitions):
-        sources = t.sources if t is not process.create or process is definition.CASE else ()
+        # A process created by another's trigger (the aid flag) starts from that process's states.
+        sources = t.sources if set(t.sources) <= set(process.state_names) else ()
         rows.append("| `{}` | {} | {} | {} | {} | {} | {} |".format(
             t.trigger, ", ".join(sources) or "—", (t.dest or "(same stage)") if t is not process.create
             else process.initial, ", ".join(t.roles) or "system (automatic)",

@@ -90,7 +90,8 @@ def transition_for(trigger: str, process: Process) -> Transition:
 
 def build_form(transition: Transition, subject: Subject | None, formdata: MultiDict | None = None,
                *, api: bool = False):
-    """The trigger's form, bound to the subject's choices. Pages prefix fields by trigger so several
+    """The trigger's form, bound to its choices (those the definition gives and those the form
+    derives from the subject). Pages prefix fields by trigger so several
     forms can share one page; the API posts plain field names, carries no CSRF token and gives
     amounts in fen."""
     if api:
@@ -98,7 +99,7 @@ def build_form(transition: Transition, subject: Subject | None, formdata: MultiD
             form = transition.form(formdata=formdata or MultiDict(), meta={"csrf": False})
     else:
         form = transition.form(formdata=formdata, prefix=transition.trigger)
-    form.bind_case(subject)
+    form.bind_case(subject, {name: options(subject) for name, options in transition.choices.items()})
     return form
 
 

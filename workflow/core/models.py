@@ -77,6 +77,11 @@ class Task(db.Model):
     def is_open(self) -> bool:
         return self.closed_at is None
 
+    @property
+    def process_name(self) -> str:
+        """The process of the task's subject: its aid application's, else its case's."""
+        return "aid" if self.aid_application_id is not None else "case"
+
     def move_due(self, due: dt.datetime, now: dt.datetime) -> None:
         """A new due time; once it lies ahead again, the escalation steps start over for it."""
         self.due_at = due

@@ -7,7 +7,6 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from workflow.cases import definition
 from workflow.core import engine
 from workflow.core.diagram import workflow_svg
 from workflow.core.errors import NotFound, StaleVersion, WorkflowError
@@ -16,7 +15,7 @@ from workflow.core.forms import attach_errors
 # The diagram only depends on the highlighted state and the language: draw each once per process.
 _DIAGRAMS: dict[tuple[str, str | None, str], str] = {}
 # Labels of stored codes, for display.
-def _error_page(exc: WorkflowError):
+def error_page(exc: WorkflowError):
     return render_template("error.html", status=exc.status, message=exc.message), exc.status
 
 
@@ -57,7 +56,7 @@ def fire_from_page(subject, transition, fire_function, render, show_url: str):
 
 # --- the workflow diagram -----------------------------------------------------------------------
 
-def svg(state: str | None, process=definition.CASE) -> Response:
+def svg(state: str | None, process) -> Response:
     key = (process.name, state, str(get_locale()))
     if key not in _DIAGRAMS:
         _DIAGRAMS[key] = workflow_svg(state, process)

@@ -94,8 +94,8 @@ def action_json(action: engine.Action) -> dict:
 def blank_form(transition: definition.Transition):
     """The trigger's form, unbound from any case, for describing its fields. Needs a request."""
     form = transition.form(formdata=None, meta={"csrf": False})
-    try:
-        form.bind_case(None)  # static choices (e.g. aid grounds); case-bound ones stay unknown
+    try:  # static choices and the definition's (e.g. aid grounds, agencies); case-bound ones stay unknown
+        form.bind_case(None, {name: options(None) for name, options in transition.choices.items()})
     except (AttributeError, TypeError):
         pass
     return form

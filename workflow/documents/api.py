@@ -1,4 +1,4 @@
-"""Document and job endpoints of the JSON API (routes on `workflow.api.bp`, same errors and tokens).
+"""Document and job endpoints of the JSON API (routes on `workflow.core.api.bp`, same errors and tokens).
 
 Generation is asynchronous: POST answers 202 with the job; `GET /jobs/{id}` reports its progress
 and, once done, the generated documents (and a batch's ZIP).
@@ -144,7 +144,7 @@ def verify_document(document_id: int):
 
 
 def openapi_part() -> tuple[dict, dict]:
-    """Schemas and paths of these endpoints, for `workflow.api.openapi_document`."""
+    """Schemas and paths of these endpoints, for `workflow.openapi.openapi_document`."""
     integer, string, boolean = {"type": "integer"}, {"type": "string"}, {"type": "boolean"}
     nullable_int, nullable_string = {"type": ["integer", "null"]}, {"type": ["string", "null"]}
     dt = {"type": ["string", "null"], "format": "date-time"}

@@ -1,4 +1,4 @@
-"""Register endpoints of the JSON API (routes on `workflow.api.bp`, same errors and tokens): an
+"""Register endpoints of the JSON API (routes on `workflow.core.api.bp`, same errors and tokens): an
 employer's single inquiries, their result notices and re-checks, and batch screening.
 
 An employer learns `record`, `no_record` or `pending_review` (a name + birth-date match that a
@@ -232,7 +232,7 @@ def _responses(*statuses: int) -> dict:
 
 
 def openapi_part() -> tuple[dict, dict]:
-    """Schemas and paths of these endpoints, for `workflow.api.openapi_document`."""
+    """Schemas and paths of these endpoints, for `workflow.openapi.openapi_document`."""
     integer, string, boolean = {"type": "integer"}, {"type": "string"}, {"type": "boolean"}
     nullable_int, nullable_string = {"type": ["integer", "null"]}, {"type": ["string", "null"]}
     dt_ = {"type": ["string", "null"], "format": "date-time"}
