@@ -6,8 +6,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, IntegerField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
-from workflow.admin.labels import AGENCY_KIND_LABELS, CALENDAR_KIND_LABELS
-from workflow.admin.models import AGENCY_KINDS
+from workflow.admin.labels import AGENCY_KIND_LABELS, AGENCY_KINDS, CALENDAR_KIND_LABELS
 from workflow.core import process as definition
 from workflow.core.forms import MoneyField, MultiCheckboxField
 from workflow.core.labels import CLOCK_UNIT_LABELS

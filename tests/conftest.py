@@ -10,6 +10,7 @@ import os
 import shutil
 
 import helper_modules
+import page_clients
 import pytest
 from flask import g
 from flask_babel import refresh as refresh_babel
@@ -130,14 +131,14 @@ def app(database_template, tmp_path):
 
 @pytest.fixture
 def kit(users, make_case):
-    """The engine test kit of tests/workflow (fire triggers as a role, prepare cases, snapshots)."""
-    return helper_modules.load("workflow/conftest.py").Kit(users, make_case)
+    """The engine test kit of tests/cases (fire triggers as a role, prepare cases, snapshots)."""
+    return helper_modules.load("cases/conftest.py").Kit(users, make_case)
 
 
 @pytest.fixture
 def pages(app, users):
-    """Logged-in page clients (tests/views)."""
-    return helper_modules.load("views/conftest.py").Pages(app)
+    """Logged-in page clients (tests/page_clients.py)."""
+    return page_clients.Pages(app)
 
 
 @pytest.fixture

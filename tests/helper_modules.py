@@ -1,5 +1,5 @@
-"""Test helpers that live in a package's conftest.py (the engine `Kit` of tests/workflow, the page
-clients of tests/views, the JSON client of tests/api), for the other packages: conftest modules are
+"""Test helpers that live in a package's conftest.py (the engine `Kit` of tests/cases, the JSON client
+of tests/api), for the other packages: conftest modules are
 not importable by name, since every package's is called `conftest`."""
 from __future__ import annotations
 

@@ -2,8 +2,10 @@
 from __future__ import annotations
 
 import datetime as dt
+from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 from registry_helpers import ask, resident_id
 
 from workflow.cases.models import Judgment
@@ -77,3 +79,20 @@ def test_only_the_case_prosecutor_records_judgments(case, users):
     with pytest.raises(WorkflowError) as caught:
         fire(users["social_worker"], case, "record_judgment", judgment())
     assert caught.value.status == 403
+
+
+def test_dates_are_the_centres_not_utc(case, users):
+    """At 01:30 in Beijing it is still yesterday in UTC: a judgment and an entry dated today, and a
+    birth date of today, are not in the future."""
+    with time_machine.travel(dt.datetime(2026, 12, 3, 1, 30, tzinfo=ZoneInfo("Asia/Shanghai")), tick=False):
+        today = dt.date(2026, 12, 3)
+        fire(users["case_prosecutor"], case, "record_judgment", judgment(judged_on=today))
+        assert Judgment.query.one().judged_on == today
+        values = entries.clean_values({
+            "name": "钱某", "id_type": "passport", "id_number": "E12345678", "birth_date": today,
+            "category": "conviction_rape", "ban_lifelong": False, "ban_until": None,
+            "source_document": "（2026）粤0104刑初90号", "source_date": today})
+        assert (values["birth_date"], values["source_date"]) == (today, today)
+        with pytest.raises(WorkflowError) as caught:
+            entries.clean_values({**values, "source_date": today + dt.timedelta(days=1)})
+        assert "source_date" in caught.value.fields

@@ -3,6 +3,22 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 
+# The kinds of agency: a one-stop centre, the hospital, procuratorates, police, and the partners of
+# referrals and inquiries.
+AGENCY_KINDS = (
+    "centre",
+    "hospital",
+    "procuratorate",
+    "police",
+    "womens_federation",
+    "civil_affairs",
+    "education",
+    "school",
+    "court",
+    "justice_bureau",
+    "disabled_persons_federation",
+    "it",
+)
 AGENCY_KIND_LABELS = {
     "centre": _l("One-stop centre"),
     "hospital": _l("Hospital"),

@@ -17,24 +17,11 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from workflow.admin.labels import AGENCY_KINDS
 from workflow.core.extensions import db
 from workflow.core.models import one_of, utcnow
 from workflow.core.roles import AID_LEVELS, ROLES, SEXES
 
-AGENCY_KINDS = (
-    "centre",
-    "hospital",
-    "procuratorate",
-    "police",
-    "womens_federation",
-    "civil_affairs",
-    "education",
-    "school",
-    "court",
-    "justice_bureau",
-    "disabled_persons_federation",
-    "it",
-)
 
 
 class Agency(db.Model):

@@ -26,8 +26,6 @@ from workflow.core.extensions import db
 from workflow.core.models import Event, Task, one_of, utcnow
 from workflow.core.roles import AID_LEVELS
 
-AID_STATES = ("flagged", "applied", "accepted", "investigating", "proposed", "approved", "rejected",
-              "disbursing", "disbursed", "not_accepted", "withdrawn")
 # Applications ended without aid; any other one blocks a second application for the same child.
 AID_ENDED_WITHOUT_AID = ("rejected", "not_accepted", "withdrawn")
 APPLICANT_KINDS = ("guardian", "legal_representative")
@@ -38,7 +36,6 @@ class AidApplication(db.Model):
 
     __tablename__ = "aid_applications"
     __table_args__ = (
-        CheckConstraint(one_of("state", AID_STATES), name="state"),
         CheckConstraint(f"applicant_kind IS NULL OR {one_of('applicant_kind', APPLICANT_KINDS)}",
                         name="applicant_kind"),
         CheckConstraint(f"required_level IS NULL OR {one_of('required_level', AID_LEVELS)}", name="required_level"),

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask_babel import gettext as _
 
 from workflow.cases.models import Judgment
+from workflow.core.clocks import local_today
 from workflow.core.errors import Invalid
 from workflow.core.extensions import db
 from workflow.registry import entries
@@ -20,7 +21,7 @@ def record_judgment(ctx) -> None:
     if data["defendant"] not in {s.name for s in case.incident.suspects}:
         raise Invalid(_("The defendant must be one of the incident's suspects."),
                       {"defendant": [_("Not a valid choice.")]})
-    if data["judged_on"] > ctx.now.date():
+    if data["judged_on"] > local_today(ctx.now):
         raise Invalid(_("The judgment date lies in the future."), {"judged_on": [_("This date lies in the future.")]})
     ban = data["ban"]
     if (ban == "until") != (data.get("ban_until") is not None):

@@ -121,6 +121,18 @@ def _machine_model(process: Process, subject: Subject, transition: Transition):
     return model
 
 
+def machine_state(process: Process, subject: Subject, transition: Transition) -> str:
+    """The state the trigger leads to, from a `transitions` machine positioned at the subject's
+    state: the machine refuses a trigger from outside the transition's sources (409)."""
+    model = _machine_model(process, subject, transition)
+    try:
+        getattr(model, transition.trigger)()
+    except MachineError as exc:
+        raise WorkflowError(_("Not possible in the current stage (%(state)s).",
+                              state=process.by_state[subject.state].label), status=409, code="wrong_state") from exc
+    return model.state
+
+
 def history_changes(form, data: dict) -> dict:
     def plain(value):
         if isinstance(value, (dt.date, dt.datetime)):
@@ -247,18 +259,14 @@ def _apply(subject: Subject, process: Process, ctx: Context, changes) -> None:
     """State, data, tasks and history of one transition (checks already passed)."""
     transition = ctx.transition
     from_state = subject.state
+    state = machine_state(process, subject, transition)
     subject.version += 1
     subject.updated_at = ctx.now
     if transition.apply is not None:
         transition.apply(ctx)
-    model = _machine_model(process, subject, transition)
-    try:
-        getattr(model, transition.trigger)()
-    except MachineError as exc:  # the checks before make this unreachable; keep it loud
-        raise WorkflowError(str(exc), status=409, code="wrong_state") from exc
     if transition.dest is not None:
         _close_tasks(subject, process, ctx, leaving_state=True)
-        subject.state = model.state
+        subject.state = state
         entered = process.by_state[subject.state]
         if entered.on_enter is not None:
             entered.on_enter(ctx)
@@ -296,14 +304,12 @@ def fire(subject: Subject, trigger: str, actor, version: Any, form) -> Subject:
             if not transition.automatic:
                 raise WorkflowError(_("Only automatic triggers can be fired by the system."), status=403,
                                     code="forbidden")
-            # The system obeys the suspension and the state like users do (see permissions._fire).
+            # The system obeys the suspension and the state like users do (`can` checks them for
+            # users): the state by the machine, before any guard.
             if subject.suspended and not transition.allowed_while_suspended:
                 raise WorkflowError(_("The case is suspended: %(reason)s", reason=subject.suspend_reason),
                                     status=409, code="suspended")
-            if subject.state not in transition.sources:
-                raise WorkflowError(_("Not possible in the current stage (%(state)s).",
-                                      state=process.by_state[subject.state].label),
-                                    status=409, code="wrong_state")
+            machine_state(process, subject, transition)
         else:
             allowed, reason = can(actor, trigger, subject)
             # Someone who may act but read an old version learns that first: the state or data

@@ -22,7 +22,6 @@ from concurrent.futures import ThreadPoolExecutor
 from flask import Flask, current_app
 from flask_babel import gettext as _
 
-from workflow.admin.models import User
 from workflow.core.errors import WorkflowError
 from workflow.core.extensions import db
 from workflow.core.models import Job, utcnow
@@ -40,7 +39,7 @@ def handler(kind: str):
     return register
 
 
-def submit(kind: str, owner: User, params: dict, total: int) -> Job:
+def submit(kind: str, owner, params: dict, total: int) -> Job:
     """Record the job, commit, and hand it to the runner (after commit: the runner reads the row)."""
     assert kind in HANDLERS, kind
     job = Job(kind=kind, owner_id=owner.id, params=params, total=total, status="queued")

@@ -199,9 +199,7 @@ def register(process: Process, model) -> Process:
     the database: the CHECK constraint is derived from the definition, never listed twice."""
     existing = PROCESSES.setdefault(process.name, process)
     assert existing is process, f"process {process.name} registered twice"
-    table = model.__table__
-    if not any(getattr(c, "name", None) == "state" for c in table.constraints):
-        table.append_constraint(CheckConstraint(one_of("state", process.state_names), name="state"))
+    model.__table__.append_constraint(CheckConstraint(one_of("state", process.state_names), name="state"))
     clock_settings.cache_clear()
     return process
 

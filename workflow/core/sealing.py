@@ -13,14 +13,14 @@ from flask import current_app
 
 # --- keys ---------------------------------------------------------------------------------------
 
-def _derived(purpose: str) -> bytes:
+def development_key(purpose: str) -> bytes:
     """A development key derived from SECRET_KEY (production must configure its own: see config)."""
     return hashlib.sha256(f"onestop-registry-{purpose}:{current_app.config['SECRET_KEY']}".encode()).digest()
 
 
 def _encryption_key() -> bytes:
     configured = current_app.config.get("REGISTRY_ENCRYPTION_KEY")
-    return base64.urlsafe_b64decode(configured) if configured else _derived("encryption")
+    return base64.urlsafe_b64decode(configured) if configured else development_key("encryption")
 
 
 @lru_cache(maxsize=4)

@@ -23,7 +23,6 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
 
-from workflow.admin.models import User
 from workflow.core import engine
 from workflow.core import process as definition
 from workflow.core.clocks import clock_of
@@ -48,7 +47,7 @@ def local(value: dt.date | dt.datetime | None) -> str | None:
     return None if value is None else value.isoformat()
 
 
-def user_ref(user: User | None) -> dict | None:
+def user_ref(user) -> dict | None:
     if user is None:
         return None
     return {"id": user.id, "username": user.username, "name": user.full_name}

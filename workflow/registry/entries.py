@@ -13,6 +13,7 @@ from sqlalchemy import or_, select, update
 
 from workflow.admin.models import User
 from workflow.core import sealing as core_sealing
+from workflow.core.clocks import local_today
 from workflow.core.errors import Invalid, StaleVersion, WorkflowError
 from workflow.core.extensions import db
 from workflow.core.models import utcnow
@@ -58,7 +59,7 @@ def clean_values(data: dict) -> dict:
         errors["source_document"] = [_("Name the judgment or decision (at most 200 characters).")]
     if source_date is None:
         errors["source_date"] = [_("Enter the date of the judgment or decision.")]
-    elif source_date > dt.date.today():
+    elif source_date > local_today():
         errors["source_date"] = [_("This date lies in the future.")]
     if errors:
         raise Invalid(_("The entry is not valid; see the fields marked."), errors)

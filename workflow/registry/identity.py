@@ -16,9 +16,10 @@ import unicodedata
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 
+from workflow.core.clocks import local_today
 from workflow.core.errors import Invalid
 from workflow.core.identity import check_digit
-from workflow.core.sealing import _derived
+from workflow.core.sealing import development_key
 
 RESIDENT_ID = "resident_id"
 _RESIDENT_SHAPE = re.compile(r"\d{17}[\dX]")
@@ -48,7 +49,7 @@ def resident_birth_date(number: str) -> dt.date:
         born = dt.date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
     except ValueError:
         raise IdentityError(_l("The birth date inside this ID number does not exist.")) from None
-    if not EARLIEST_BIRTH <= born <= dt.date.today():
+    if not EARLIEST_BIRTH <= born <= local_today():
         raise IdentityError(_l("The birth date inside this ID number is not possible."))
     if check_digit(number[:17]) != number[17]:
         raise IdentityError(_l("The check digit of this ID number is wrong; please check the number."))
@@ -70,7 +71,7 @@ def validate(id_type: str, raw_number: str, birth_date: dt.date | None) -> tuple
         raise IdentityError(_l("A document number has 5 to 32 letters and digits."))
     if birth_date is None:
         raise IdentityError(_l("Enter the birth date (it is not part of this document's number)."), "birth_date")
-    if not EARLIEST_BIRTH <= birth_date <= dt.date.today():
+    if not EARLIEST_BIRTH <= birth_date <= local_today():
         raise IdentityError(_l("This birth date is not possible."), "birth_date")
     return number, birth_date
 
@@ -86,7 +87,7 @@ def normalise_name(name: str) -> str:
 
 def hmac_key() -> bytes:
     configured = current_app.config.get("REGISTRY_HMAC_KEY")
-    return configured.encode() if configured else _derived("hmac")
+    return configured.encode() if configured else development_key("hmac")
 
 
 class Hasher:

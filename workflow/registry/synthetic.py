@@ -26,6 +26,7 @@ from flask import current_app
 
 from workflow.core import identity as core_identity
 from workflow.core import sealing as core_sealing
+from workflow.core.clocks import local_today
 from workflow.core.extensions import db
 from workflow.core.models import utcnow
 from workflow.registry import identity as registry_identity
@@ -166,7 +167,7 @@ def entries(count: int, *, keep_hits: int = 0, seed: int = 1, created_by_id: int
 
     global _worker_app, _worker_converters
     refuse_production()
-    today, now = dt.date.today(), utcnow()
+    today, now = local_today(), utcnow()
     connection = db.session.connection()
     dialect = connection.dialect
     table = RegistryEntry.__table__

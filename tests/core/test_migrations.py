@@ -63,7 +63,7 @@ def _schema_diff() -> list:
 
 
 def _event_triggers() -> set[str]:
-    """The append-only triggers on `events` (tests/workflow/test_wf_history.py shows they bite)."""
+    """The append-only triggers on `events` (tests/cases/test_wf_history.py shows they bite)."""
     if db.engine.dialect.name == "postgresql":
         sql = "SELECT tgname FROM pg_trigger WHERE tgrelid = 'events'::regclass AND NOT tgisinternal"
     else:

@@ -1,4 +1,5 @@
-"""Page-test helpers on top of the shared fixtures: one logged-in test client per user."""
+"""Page-test helpers on top of the shared fixtures (the `pages` fixture): one logged-in test client
+per user."""
 from __future__ import annotations
 
 import re
