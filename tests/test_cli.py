@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 
 from workflow.admin.models import Agency, User
 from workflow.admin.users import authenticate
-from workflow.cases import definition as cases_definition
+from workflow.cases import definition
 from workflow.cases import states as cases_states
 from workflow.cases.models import Case
 from workflow.core.extensions import db
@@ -103,7 +103,7 @@ def test_workflow_diagram_writes_an_svg_with_every_state(runner, tmp_path):
     assert svg.lstrip().startswith("<?xml") and "<svg" in svg
     for state in cases_states.STATE_NAMES:
         assert state in svg
-    for transition in cases_definition.TRANSITIONS:
+    for transition in definition.TRANSITIONS:
         assert transition.trigger in svg
     assert "#0d6efd" in svg  # the highlighted state
 
@@ -116,7 +116,7 @@ def test_workflow_diagram_needs_out(runner):
 def test_workflow_table_lists_every_trigger(runner):
     result = runner.invoke(args=["workflow-table"])
     assert result.exit_code == 0
-    for transition in (cases_definition.CREATE, *cases_definition.TRANSITIONS):
+    for transition in (definition.CREATE, *definition.TRANSITIONS):
         assert f"| `{transition.trigger}` |" in result.output
 
 

@@ -67,7 +67,6 @@ def _features(app: Flask) -> None:
     from workflow.core import labels as core_labels
     from workflow.core import roles
     from workflow.documents import api as documents_api  # noqa: F401 - its routes
-    from workflow.documents import cli as documents_cli
     from workflow.documents import labels as documents_labels
     from workflow.documents import permissions as documents_permissions  # noqa: F401 - its rules
     from workflow.documents import views as documents_views
@@ -97,7 +96,7 @@ def _features(app: Flask) -> None:
                    documents_labels, registry_labels):
         labels.update({name: value for name, value in vars(module).items() if not name.startswith("_")})
     web.init_app(app, {"labels": SimpleNamespace(**labels)})
-    for commands in (cli, admin_cli, inbox_cli, documents_cli, registry_cli):
+    for commands in (cli, admin_cli, inbox_cli, registry_cli):
         commands.init_app(app)
     runner.init_app(app)
 

@@ -1,4 +1,4 @@
-"""App-wide commands: demo data and the workflow diagram and tables."""
+"""App-wide commands: demo data, the workflow diagrams and tables, and document samples."""
 from __future__ import annotations
 
 import logging
@@ -52,6 +52,22 @@ def workflow_table_command(process_name):
     click.echo(transitions_markdown(definition.PROCESSES[process_name]), nl=False)
 
 
+@click.command("document-samples")
+@click.option("--out", "out", type=click.Path(file_okay=False, path_type=Path), default=Path("docs/samples"),
+              show_default=True, help="Directory for the PNG files (one per document).")
+@click.option("--dpi", default=70, show_default=True, help="Resolution of the PNG files.")
+def document_samples_command(out: Path, dpi: int):
+    """Render the first page of every document from the demo data as PNG (needs seed-demo and pdftoppm)."""
+    from workflow.samples import write_samples
+
+    try:
+        written = write_samples(out, dpi)
+    except (LookupError, RuntimeError) as exc:
+        raise click.ClickException(str(exc)) from exc
+    for path in written:
+        click.echo(str(path))
+
+
 def init_app(app: Flask) -> None:
-    for command in (seed_demo_command, workflow_diagram_command, workflow_table_command):
+    for command in (seed_demo_command, workflow_diagram_command, workflow_table_command, document_samples_command):
         app.cli.add_command(command)

@@ -14,11 +14,10 @@ from werkzeug.datastructures import MultiDict
 from workflow.admin.models import Agency, AverageWage, User
 from workflow.admin.users import create_user
 from workflow.aid.models import AidApplication
-from workflow.cases import definition as cases_definition
+from workflow.cases import definition
 from workflow.cases import operations as case_service
 from workflow.cases.models import Case
-from workflow.core import engine, identity
-from workflow.core import process as core_process
+from workflow.core import engine, identity, process
 from workflow.core.clocks import local_today
 from workflow.core.extensions import db
 from workflow.core.models import utcnow
@@ -103,7 +102,7 @@ def _text(value) -> str:
 
 def fire(user: User | None, subject: Case | AidApplication, trigger: str, data: dict | None = None):
     """Fire a trigger on a case or an aid application as `user`, with JSON-like data (amounts in fen)."""
-    transition = engine.transition_for(trigger, core_process.process_of(subject))
+    transition = engine.transition_for(trigger, process.process_of(subject))
     form = engine.build_form(transition, subject, flat(data or {}), api=True)
     return engine.fire(subject, trigger, user, subject.version, form)
 
@@ -127,7 +126,7 @@ def referral(child_name: str = "李小雨", sex: str = "F", **overrides) -> dict
 
 
 def new_case(actor: User, **overrides) -> Case:
-    form = engine.build_form(cases_definition.CREATE, None, flat(referral(**overrides)), api=True)
+    form = engine.build_form(definition.CREATE, None, flat(referral(**overrides)), api=True)
     return case_service.create_case(actor, form)
 
 

@@ -8,7 +8,7 @@ from flask import jsonify, request
 from workflow.aid import definition as aid_definition
 from workflow.cases import definition as cases_definition
 from workflow.cases import states as cases_states
-from workflow.core import serializers as core_serializers
+from workflow.core import serializers
 from workflow.core.api import MAX_PER_PAGE, bp, error_responses, json_content, ref
 from workflow.documents import api as documents_api
 from workflow.inbox import tasks as task_service
@@ -27,12 +27,12 @@ def openapi_document() -> dict:
     nullable_string = {"type": ["string", "null"]}
     datetime_utc = {"type": ["string", "null"], "format": "date-time"}
     triggers = [t.trigger for t in cases_definition.TRANSITIONS]
-    data_schemas = {f"ActionData_{t.trigger}": core_serializers.form_schema(core_serializers.blank_form(t))
+    data_schemas = {f"ActionData_{t.trigger}": serializers.form_schema(serializers.blank_form(t))
                     for t in cases_definition.TRANSITIONS}
     aid_triggers = [t.trigger for t in aid_definition.AID.transitions if not t.automatic]
-    data_schemas.update({f"AidActionData_{t}": core_serializers.form_schema(core_serializers.blank_form(
+    data_schemas.update({f"AidActionData_{t}": serializers.form_schema(serializers.blank_form(
         aid_definition.AID.by_trigger[t])) for t in aid_triggers})
-    create_schema = core_serializers.form_schema(core_serializers.blank_form(cases_definition.CREATE))
+    create_schema = serializers.form_schema(serializers.blank_form(cases_definition.CREATE))
     transition_schema = {
         "type": "object",
         "required": ["trigger", "label", "sources", "dest", "roles", "internal", "automatic", "fields"],

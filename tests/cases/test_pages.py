@@ -73,8 +73,8 @@ def test_inbox_shows_the_task_to_the_assignee(pages, make_case, users, app):
     rows = re.findall(r'<tr data-task="\d+".*?</tr>', html, re.S)
     row = next(r for r in rows if case.number in r)
     with app.test_request_context():
-        from workflow.core import process as definition
-        title = definition.task_title(case.own_tasks[-1])
+        from workflow.core import process
+        title = process.task_title(case.own_tasks[-1])
     assert title in row and case.child_name in row and f'/cases/{case.id}"' in row
     # The intake officer is on the team: the task is among the team's, not hers.
     assert case.number not in pages.html("intake_officer", "/inbox")
@@ -361,8 +361,7 @@ def test_admin_pages(pages, users, make_case):
 
 
 def test_admin_settings(pages):
-    from workflow.core import process as definition
-    from workflow.core import settings
+    from workflow.core import process, settings
 
     client = pages.as_("admin")
     html = pages.html("admin", "/admin/settings")
@@ -370,8 +369,8 @@ def test_admin_settings(pages):
     # every clock of both processes is a setting on the page
     form = {"visit_schedule_months": "1, 3, 6", "escalation_due_soon_hours": "24",
             "escalation_supervisor_after_hours": "24",
-            **{key: str(clock.amount) for key, (clock, _spec) in definition.clock_settings().items()}}
-    for key in definition.clock_settings():
+            **{key: str(clock.amount) for key, (clock, _spec) in process.clock_settings().items()}}
+    for key in process.clock_settings():
         assert f'name="{key}"' in html
     assert client.post("/admin/settings", data={**form, "visit_schedule_months": "1, x"}).status_code == 422
     assert client.post("/admin/settings", data={**form, "visit_schedule_months": "0"}).status_code == 422

@@ -16,7 +16,7 @@ from workflow.core.errors import WorkflowError
 from workflow.core.extensions import db
 from workflow.core.models import utcnow
 from workflow.core.roles import role_label
-from workflow.followup import guards as followup_guards
+from workflow.followup import guards
 
 
 def _guard_names() -> set[str]:
@@ -344,21 +344,21 @@ def test_an_open_aid_application_blocks_declining_and_a_second_flag(kit):
 def test_request_closure_waits_for_every_scheduled_visit(kit):
     case = kit.make_case("follow_up")
     assert len(case.visits) == 3
-    message = assert_guard_fails(kit, "social_worker", case, "request_closure", followup_guards.visits_settled)
+    message = assert_guard_fails(kit, "social_worker", case, "request_closure", guards.visits_settled)
     assert message == str(_l("%(n)d scheduled visit(s) are neither done nor cancelled.", n=3))
     kit.fire("social_worker", case, "record_visit")
     # Cancelling needs a reason.
     error = kit.refused("case_prosecutor", case, "cancel_visit", {"visit_id": case.visits[1].id})
     assert (error.status, error.code) == (422, "invalid") and "reason" in error.fields
     kit.fire("case_prosecutor", case, "cancel_visit")
-    message = assert_guard_fails(kit, "social_worker", case, "request_closure", followup_guards.visits_settled)
+    message = assert_guard_fails(kit, "social_worker", case, "request_closure", guards.visits_settled)
     assert message == str(_l("%(n)d scheduled visit(s) are neither done nor cancelled.", n=1))
     kit.fire("social_worker", case, "cancel_visit")
     assert [v.status for v in case.visits] == ["done", "cancelled", "cancelled"]
     assert all(v.cancel_reason for v in case.visits[1:])
-    message = assert_guard_fails(kit, "social_worker", case, "record_visit", followup_guards.has_open_visits, {})
+    message = assert_guard_fails(kit, "social_worker", case, "record_visit", guards.has_open_visits, {})
     assert message == str(_l("There is no scheduled visit."))
-    assert_guard_fails(kit, "case_prosecutor", case, "cancel_visit", followup_guards.has_open_visits, {})
+    assert_guard_fails(kit, "case_prosecutor", case, "cancel_visit", guards.has_open_visits, {})
     kit.fire("social_worker", case, "request_closure")
     assert case.state == "closure_review"
 

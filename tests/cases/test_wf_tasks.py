@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from workflow.cases import states as definition
+from workflow.cases import states
 from workflow.core.clocks import end_of_working_day
 from workflow.core.extensions import db
 from workflow.core.models import Task, utcnow
@@ -34,7 +34,7 @@ def test_each_state_change_closes_and_opens_tasks(kit, users):
                   "closure_review"):
         drive(case, state, users)
         open_ = kit.open_tasks(case)
-        specs = definition.STATE_BY_NAME[state].tasks
+        specs = states.STATE_BY_NAME[state].tasks
         assert [(t.state, t.role) for t in open_] == [(state, s.role) for s in specs]
         for t in open_:
             expected = None if t.role == "supervisor" else case.member(t.role).id

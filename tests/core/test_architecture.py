@@ -15,8 +15,9 @@ SPEC.loader.exec_module(checker)
 
 FEATURES = ("admin", "cases", "aid", "followup", "inbox", "documents", "registry")
 # The composition root: the app factory and what assembles every feature (commands, demo data,
-# the OpenAPI document, the RQ worker). Features never import it.
-ROOT_MODULES = {"workflow", "workflow.cli", "workflow.demo", "workflow.openapi", "workflow.worker"}
+# the OpenAPI document, document samples, the RQ worker). Features never import it.
+ROOT_MODULES = {"workflow", "workflow.cli", "workflow.demo", "workflow.openapi", "workflow.samples",
+                "workflow.worker"}
 MAX_LINES = 600
 
 

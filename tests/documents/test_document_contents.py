@@ -15,8 +15,8 @@ from workflow.cases import definition as cases_definition
 from workflow.core.clocks import local_today
 from workflow.core.extensions import db
 from workflow.documents import operations
-from workflow.documents.samples import sample_inquiry
 from workflow.registry import definition as registry_definition
+from workflow.samples import sample_inquiry
 
 ALL_SPECS = cases_definition.CASE.documents + aid_definition.AID.documents + registry_definition.REGISTRY_DOCUMENTS
 TITLES = {

@@ -6,7 +6,7 @@ from escalation_helpers import HOUR, LocalSmtp, free_port, notices, told
 from flask import current_app
 from flask_babel import force_locale
 
-from workflow.core import process as definition
+from workflow.core import process
 from workflow.core.extensions import db
 from workflow.inbox import escalation
 from workflow.inbox.escalation import MAX_EMAIL_ATTEMPTS
@@ -17,7 +17,7 @@ CHILD = "欧阳小雪"  # a name no other fixture uses
 
 def title(task) -> str:
     with force_locale(current_app.config["BABEL_DEFAULT_LOCALE"]):
-        return definition.task_title(task)
+        return process.task_title(task)
 
 
 def overdue_case(kit, **overrides):

@@ -8,7 +8,7 @@ from escalation_helpers import HOUR, MINUTE, notices
 from flask import current_app
 from flask_babel import force_locale
 
-from workflow.core import process as definition
+from workflow.core import process
 from workflow.core.extensions import db
 from workflow.inbox import escalation
 from workflow.inbox.models import Notification
@@ -35,7 +35,7 @@ def row(html: str, task_id: int) -> str | None:
 
 def title(task) -> str:
     with force_locale(current_app.config["BABEL_DEFAULT_LOCALE"]):
-        return definition.task_title(task)
+        return process.task_title(task)
 
 
 def registered_task(kit, **overrides):

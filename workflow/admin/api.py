@@ -5,7 +5,7 @@ from flask import g, jsonify, request
 from flask_babel import gettext as _
 
 from workflow.admin import users as user_service
-from workflow.core import serializers as core_serializers
+from workflow.core import serializers
 from workflow.core.api import PUBLIC_ENDPOINTS, Unauthorized, bp, json_object
 from workflow.core.errors import Invalid
 
@@ -39,6 +39,6 @@ def issue_token():
     if user is None:
         raise Unauthorized(_("Wrong username, password or one-time code."))
     token, expires = user_service.issue_token(user)
-    return jsonify(token=token, token_type="Bearer", expires_at=core_serializers.utc(expires)), 201
+    return jsonify(token=token, token_type="Bearer", expires_at=serializers.utc(expires)), 201
 
 

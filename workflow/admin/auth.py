@@ -44,7 +44,7 @@ def login():
             session.permanent = True
             login_user(user)
             return redirect(_safe_next(request.args.get("next")))
-    return render_template("auth/login.html", form=form)
+    return render_template("admin/login.html", form=form)
 
 
 @bp.route("/logout", methods=["POST"])

@@ -23,7 +23,6 @@ from workflow.core.models import one_of, utcnow
 from workflow.core.roles import AID_LEVELS, ROLES, SEXES
 
 
-
 class Agency(db.Model):
     __tablename__ = "agencies"
     __table_args__ = (CheckConstraint(one_of("kind", AGENCY_KINDS), name="kind"),)

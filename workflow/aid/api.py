@@ -3,9 +3,8 @@ from __future__ import annotations
 
 from flask import g, jsonify, url_for
 
-from workflow.aid import definition as aid_definition
+from workflow.aid import definition, serializers
 from workflow.aid import operations as aid_service
-from workflow.aid import serializers as aid_serializers
 from workflow.cases.api import visible_case
 from workflow.core import engine
 from workflow.core.api import bp, fire_with
@@ -15,8 +14,8 @@ from workflow.core.api import bp, fire_with
 def flag_aid(case_id: int):
     """Open an aid application for the case (its `flag_aid` trigger)."""
     case = visible_case(case_id)
-    application = fire_with(case, aid_definition.FLAG_AID, aid_service.flag)
-    response = jsonify(aid_serializers.aid_detail(application, g.api_user))
+    application = fire_with(case, definition.FLAG_AID, aid_service.flag)
+    response = jsonify(serializers.aid_detail(application, g.api_user))
     response.status_code = 201
     response.headers["Location"] = url_for("api.get_aid", application_id=application.id)
     return response
@@ -29,15 +28,15 @@ def visible_application(application_id: int):
 
 @bp.get("/aid/<int:application_id>")
 def get_aid(application_id: int):
-    return jsonify(aid_serializers.aid_detail(visible_application(application_id), g.api_user))
+    return jsonify(serializers.aid_detail(visible_application(application_id), g.api_user))
 
 
 @bp.post("/aid/<int:application_id>/actions/<trigger>")
 def fire_aid(application_id: int, trigger: str):
     application = visible_application(application_id)
-    transition = engine.transition_for(trigger, aid_definition.AID)
+    transition = engine.transition_for(trigger, definition.AID)
     application = fire_with(application, transition, lambda user, subject, version, form: aid_service.fire(
         user, subject, trigger, version, form))
-    return jsonify(aid_serializers.aid_detail(application, g.api_user))
+    return jsonify(serializers.aid_detail(application, g.api_user))
 
 

@@ -6,8 +6,7 @@ from flask_babel import gettext as _
 
 from workflow.cases import definition as cases_definition
 from workflow.cases import operations as case_service
-from workflow.cases import serializers as cases_serializers
-from workflow.cases import states as cases_states
+from workflow.cases import serializers, states
 from workflow.core import engine
 from workflow.core.api import (
     MAX_PER_PAGE,
@@ -31,19 +30,19 @@ def visible_case(case_id: int):
 
 @bp.get("/workflow")
 def workflow():
-    return jsonify(cases_serializers.workflow_json())
+    return jsonify(serializers.workflow_json())
 
 
 @bp.get("/cases")
 def list_cases():
     query = text_arg("q")
     state = text_arg("state")
-    if state and state not in cases_states.STATE_BY_NAME:
+    if state and state not in states.STATE_BY_NAME:
         raise BadRequest(_("Unknown state: %(state)s.", state=state))
     page = int_arg("page", 1)
     per_page = int_arg("per_page", current_app.config.get("CASES_PER_PAGE", 50), maximum=MAX_PER_PAGE)
     result = case_service.search_cases(g.api_user, query=query, state=state, page=page, per_page=per_page)
-    return jsonify(cases=[cases_serializers.case_summary(c) for c in result.items], page=result.page,
+    return jsonify(cases=[serializers.case_summary(c) for c in result.items], page=result.page,
                    per_page=result.per_page, total=result.total, pages=result.pages)
 
 
@@ -53,7 +52,7 @@ def create_case():
     form, errors = bound_form(cases_definition.CREATE, None, body)
     with shape_errors_merged(errors):
         case = case_service.create_case(g.api_user, form)
-    response = jsonify(cases_serializers.case_detail(case, g.api_user))
+    response = jsonify(serializers.case_detail(case, g.api_user))
     response.status_code = 201
     response.headers["Location"] = url_for("api.get_case", case_id=case.id)
     return response
@@ -61,7 +60,7 @@ def create_case():
 
 @bp.get("/cases/<int:case_id>")
 def get_case(case_id: int):
-    return jsonify(cases_serializers.case_detail(visible_case(case_id), g.api_user))
+    return jsonify(serializers.case_detail(visible_case(case_id), g.api_user))
 
 
 
@@ -71,6 +70,6 @@ def fire(case_id: int, trigger: str):
     transition = engine.transition_for(trigger, cases_definition.CASE)
     case = fire_with(case, transition, lambda user, subject, version, form: case_service.fire(
         user, subject, trigger, version, form))
-    return jsonify(cases_serializers.case_detail(case, g.api_user))
+    return jsonify(serializers.case_detail(case, g.api_user))
 
 

@@ -12,17 +12,13 @@ from wtforms.fields import DateField, DateTimeField
 from wtforms.fields.core import UnboundField
 
 from workflow.admin.models import User
-from workflow.aid import definition as aid_definition
 from workflow.aid.labels import CATALOG_FIELDS, CATALOGS
-from workflow.cases import definition as cases_definition
 from workflow.cases.models import Case
 from workflow.core import engine
-from workflow.core import process as core_process
+from workflow.core.process import PROCESSES, task_title
 from workflow.core.extensions import db
 from workflow.core.forms import MoneyField
 from workflow.core.money import yuan
-
-# --- the case page ------------------------------------------------------------------------------
 
 LIST_LABELS = {"contacts": _l("Guardians and appropriate adults"), "suspects": _l("Suspects"),
                "injuries": _l("Injuries"), "attendees": _l("Attendees"), "scales": _l("Assessment scales"),
@@ -63,7 +59,7 @@ def _referenced(case: Case, key: str, value: Any) -> str | None:
         return format_date(visit.due_on) if visit else None
     if key == "task_id":
         task = next((t for t in case.tasks if t.id == value), None)
-        return core_process.task_title(task) if task else None
+        return task_title(task) if task else None
     return None
 
 
@@ -103,7 +99,7 @@ def timeline(case: Case, events, see: dict[str, bool]) -> list[dict]:
     """History rows of a case or aid application; values of compartments `see` denies are hidden."""
     rows = []
     for event in events:
-        process = aid_definition.AID if event.aid_application_id is not None else cases_definition.CASE
+        process = PROCESSES[event.process_name]
         transition = process.create if event.action == process.create.trigger else \
             process.by_trigger.get(event.action)
         visible = event.action in EVENT_LABELS or (

@@ -23,6 +23,9 @@ from workflow.core.extensions import db
 from workflow.core.models import Event, Task, one_of, utcnow
 from workflow.core.roles import SEXES
 
+# Models of other features are named, not imported (features import downwards only): SQLAlchemy
+# resolves them from its registry once `create_app` has imported every feature.
+
 # Roles that can be members of a case team (the others never read case content).
 TEAM_ROLES = (
     "intake_officer",

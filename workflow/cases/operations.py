@@ -8,11 +8,10 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from workflow.admin.models import Agency, User
-from workflow.cases import definition as cases_definition
-from workflow.cases import states as cases_states
+from workflow.cases import definition, states
 from workflow.cases.models import Case, Contact, Incident, Suspect, TeamMember
 from workflow.core import engine as core_engine
-from workflow.core import forms as core_forms
+from workflow.core import forms
 from workflow.core.access import get_visible, require
 from workflow.core.errors import Invalid, WorkflowError
 from workflow.core.extensions import db
@@ -41,7 +40,7 @@ def search_cases(user: User, query: str = "", state: str = "", page: int = 1, pe
         like = f"%{query}%"
         stmt = stmt.where(or_(Case.child_name.like(like), Case.number.like(like), Incident.number.like(like),
                               Incident.police_case_no.like(like), Case.child_id_number == query.upper()))
-    if state in cases_states.STATE_BY_NAME:
+    if state in states.STATE_BY_NAME:
         stmt = stmt.where(Case.state == state)
     stmt = stmt.options(selectinload(Case.incident)).order_by(Case.id.desc())
     return db.paginate(stmt, page=page, per_page=per_page, error_out=False)
@@ -66,7 +65,7 @@ def create_case(actor: User, form) -> Case:
     """The `create` trigger: a referral with the child, contacts and incident, in one transaction."""
     require(actor, "create_case")
     if not form.validate():
-        raise Invalid(_("The submitted data is not valid."), core_forms.form_errors(form))
+        raise Invalid(_("The submitted data is not valid."), forms.form_errors(form))
     data = form.payload()
     centre = _centre_for(actor, data.get("centre_id"))
     number = (data.get("incident_number") or "").strip()
@@ -86,8 +85,8 @@ def create_case(actor: User, form) -> Case:
                                          relation_to_victims=row.get("relation_to_victims") or ""))
     creator_role = "intake_officer" if "intake_officer" in actor.roles else "case_prosecutor"
     case = Case(
-        number=next_number("C", Case), incident=incident, centre=centre, state=cases_states.INITIAL,
-        definition_version=cases_definition.VERSION, version=1, referral_source=data["referral_source"],
+        number=next_number("C", Case), incident=incident, centre=centre, state=states.INITIAL,
+        definition_version=definition.VERSION, version=1, referral_source=data["referral_source"],
         referral_detail=data.get("referral_detail") or "", child_name=data["child_name"].strip(),
         child_sex=data["child_sex"], child_birth_date=data["child_birth_date"],
         child_id_number=(data.get("child_id_number") or "").strip().upper() or None,
@@ -97,11 +96,11 @@ def create_case(actor: User, form) -> Case:
         team=[TeamMember(role=creator_role, user=actor, user_id=actor.id)],
     )
     db.session.add(case)
-    ctx = core_engine.Context(subject=case, actor=actor, transition=cases_definition.CREATE, data=data, now=utcnow())
+    ctx = core_engine.Context(subject=case, actor=actor, transition=definition.CREATE, data=data, now=utcnow())
     try:
         db.session.flush()
         core_engine.open_tasks(case, ctx)
-        core_engine.record_event(case, ctx, from_state=None, to_state=cases_states.INITIAL,
+        core_engine.record_event(case, ctx, from_state=None, to_state=states.INITIAL,
                             changes={"child_name": case.child_name, "referral_source": case.referral_source,
                                      "incident": incident.number},
                             reason=None)

@@ -5,7 +5,7 @@ from workflow.admin.models import User
 from workflow.aid import definition as aid_definition
 from workflow.aid.serializers import aid_summary
 from workflow.cases import definition as cases_definition
-from workflow.cases import states as cases_states
+from workflow.cases import states
 from workflow.cases.models import Case, Contact
 from workflow.core import engine
 from workflow.core.access import can
@@ -18,7 +18,7 @@ from workflow.followup.serializers import referrals_json, visits_json
 # --- cases ------------------------------------------------------------------------------------
 
 def case_summary(case: Case) -> dict:
-    state = cases_states.STATE_BY_NAME[case.state]
+    state = states.STATE_BY_NAME[case.state]
     return {
         "id": case.id,
         "number": case.number,

@@ -6,7 +6,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 
 from workflow.core.process import Clock, State, TaskSpec
-from workflow.followup import stages as followup_stages
+from workflow.followup import stages
 from workflow.followup.guards import next_visit_day
 
 # From the start of the exam to the end of the joint interview (one clock over two states).
@@ -36,7 +36,7 @@ STATES: tuple[State, ...] = (
     State("follow_up", _l("Follow-up"),
           tasks=(TaskSpec("social_worker", _l("Carry out return visits, then request closure"),
                           Clock(200, "days", "clock_follow_up_days"), due_on=next_visit_day),),
-          on_enter=followup_stages.schedule_visits),
+          on_enter=stages.schedule_visits),
     State("closure_review", _l("Closure review"),
           tasks=(TaskSpec("supervisor", _l("Review the closure request"),
                           Clock(5, "working_days", "clock_closure_review_days")),)),

@@ -6,9 +6,8 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from workflow.cases import definition as cases_definition
+from workflow.cases import definition, states
 from workflow.cases import operations as case_service
-from workflow.cases import states as cases_states
 from workflow.cases.history import timeline
 from workflow.cases.labels import CHOICES
 from workflow.cases.models import Case, Judgment
@@ -20,7 +19,7 @@ from workflow.core.extensions import db
 from workflow.core.forms import attach_errors
 from workflow.core.models import utcnow
 from workflow.core.money import yuan
-from workflow.core.pages import error_page, action_forms, fire_from_page, svg
+from workflow.core.pages import action_forms, error_page, fire_from_page, svg
 
 bp = Blueprint("cases", __name__)
 
@@ -55,9 +54,9 @@ def new():
     if not allowed:
         return render_template("error.html", status=reason.status, message=str(reason)), reason.status
     if request.method == "GET":
-        return render_template("cases/new.html", form=engine.build_form(cases_definition.CREATE, None, None))
+        return render_template("cases/new.html", form=engine.build_form(definition.CREATE, None, None))
     g.canonical_url = url_for("cases.new")
-    form = engine.build_form(cases_definition.CREATE, None, request.form)
+    form = engine.build_form(definition.CREATE, None, request.form)
     try:
         case = case_service.create_case(current_user, form)
     except WorkflowError as exc:
@@ -76,12 +75,12 @@ def judgments_of(case: Case) -> list[Judgment]:
 def _render_case(case: Case, *, failed: dict | None = None, status: int = 200):
     """The case page. `failed`: the action that was just refused (trigger, form, message, fields)."""
     actions, forms = action_forms(case, failed)
-    see = {name: can(current_user, f"see:{name}", case)[0] for name in cases_definition.COMPARTMENTS}
+    see = {name: can(current_user, f"see:{name}", case)[0] for name in definition.COMPARTMENTS}
     others = [(other, can(current_user, "view_case", other)[0]) for other in case.incident.cases
               if other.id != case.id]
     return render_template(
         "cases/show.html", case=case, actions=actions, forms=forms, failed=failed or {}, see=see,
-        others=others, timeline=timeline(case, case.events, see), state=cases_states.STATE_BY_NAME[case.state],
+        others=others, timeline=timeline(case, case.events, see), state=states.STATE_BY_NAME[case.state],
         today=local_today(), now=utcnow(), choices=CHOICES, yuan=yuan, judgments=judgments_of(case),
     ), status
 
@@ -95,7 +94,7 @@ def show(case_id: int):
 @bp.route("/cases/<int:case_id>/actions/<trigger>", methods=["POST"])
 @login_required
 def action(case_id: int, trigger: str):
-    transition = cases_definition.TRANSITION_BY_TRIGGER.get(trigger)
+    transition = definition.TRANSITION_BY_TRIGGER.get(trigger)
     case = _load(case_id)
     if transition is None or transition.automatic:
         abort(404)
@@ -106,10 +105,10 @@ def action(case_id: int, trigger: str):
 @bp.route("/cases/<int:case_id>/diagram.svg")
 @login_required
 def diagram(case_id: int):
-    return svg(_load(case_id).state, cases_definition.CASE)
+    return svg(_load(case_id).state, definition.CASE)
 
 
 @bp.route("/workflow/diagram.svg")
 @login_required
 def workflow_diagram():
-    return svg(None, cases_definition.CASE)
+    return svg(None, definition.CASE)

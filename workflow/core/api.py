@@ -15,9 +15,7 @@ from flask import Blueprint, current_app, g, jsonify, request
 from flask_babel import gettext as _
 from werkzeug.exceptions import HTTPException
 
-from workflow.core import engine
-from workflow.core import process as core_process
-from workflow.core import serializers as core_serializers
+from workflow.core import engine, process, serializers
 from workflow.core.errors import Invalid, WorkflowError
 from workflow.core.extensions import db
 
@@ -104,14 +102,14 @@ def shape_errors_merged(errors: dict[str, list[str]]):
         raise
 
 
-def bound_form(transition: core_process.Transition, case, data: Any):
+def bound_form(transition: process.Transition, case, data: Any):
     """The trigger's form filled from JSON `data`. Shape errors (unknown fields, objects where a
     value belongs) make validation fail with those fields, after the permission checks."""
     if data is None:
         data = {}
     if not isinstance(data, dict):
         raise Invalid(_("The submitted data is not valid."), {"data": [_("Must be a JSON object.")]})
-    formdata, errors = core_serializers.json_to_formdata(data, transition.form(formdata=None, meta={"csrf": False}))
+    formdata, errors = serializers.json_to_formdata(data, transition.form(formdata=None, meta={"csrf": False}))
     form = engine.build_form(transition, case, formdata, api=True)
     if errors:
         validate = form.validate

@@ -21,6 +21,9 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from workflow.core.extensions import db
 
+# Models of other features are named, not imported (features import downwards only): SQLAlchemy
+# resolves them from its registry once `create_app` has imported every feature.
+
 # Ids are 32-bit integer columns: a larger number names nothing (and SQLite overflows at 2**63).
 MAX_ID = 2**31 - 1
 
@@ -40,7 +43,17 @@ class Setting(db.Model):
     value: Mapped[Any] = mapped_column(JSON)
 
 
-class Task(db.Model):
+class OfSubject:
+    """A row of a case or of its aid application (tasks, history events): `aid_application_id` is set
+    for the application's."""
+
+    @property
+    def process_name(self) -> str:
+        """The process of the row's subject: its aid application's, else its case's."""
+        return "aid" if self.aid_application_id is not None else "case"
+
+
+class Task(OfSubject, db.Model):
     __tablename__ = "tasks"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -77,11 +90,6 @@ class Task(db.Model):
     def is_open(self) -> bool:
         return self.closed_at is None
 
-    @property
-    def process_name(self) -> str:
-        """The process of the task's subject: its aid application's, else its case's."""
-        return "aid" if self.aid_application_id is not None else "case"
-
     def move_due(self, due: dt.datetime, now: dt.datetime) -> None:
         """A new due time; once it lies ahead again, the escalation steps start over for it."""
         self.due_at = due
@@ -106,7 +114,7 @@ class CalendarDay(db.Model):
     provisional: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
-class Event(db.Model):
+class Event(OfSubject, db.Model):
     """Append-only case history; UPDATE and DELETE are refused by database triggers."""
 
     __tablename__ = "events"

@@ -14,7 +14,8 @@ from workflow.core.forms import attach_errors
 
 # The diagram only depends on the highlighted state and the language: draw each once per process.
 _DIAGRAMS: dict[tuple[str, str | None, str], str] = {}
-# Labels of stored codes, for display.
+
+
 def error_page(exc: WorkflowError):
     return render_template("error.html", status=exc.status, message=exc.message), exc.status
 

@@ -15,9 +15,11 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from workflow.admin.models import Agency
-from workflow.cases.models import Case
 from workflow.core.extensions import db
 from workflow.core.models import one_of, utcnow
+
+# Models of other features are named, not imported (features import downwards only): SQLAlchemy
+# resolves them from its registry once `create_app` has imported every feature.
 
 VISIT_MODES = ("home", "school", "phone")
 

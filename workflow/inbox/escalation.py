@@ -33,7 +33,7 @@ from sqlalchemy.orm import joinedload
 
 from workflow.admin.models import User, UserRole
 from workflow.aid.models import AidApplication
-from workflow.cases import definition as cases_definition
+from workflow.cases import definition
 from workflow.cases.models import Case
 from workflow.core import mail, settings
 from workflow.core import process as core_process
@@ -132,7 +132,7 @@ STEPS = (
 
 def _live():
     """Open tasks of cases whose clocks run: not closed or withdrawn, not suspended."""
-    live_cases = select(Case.id).where(Case.state.not_in(cases_definition.CASE.terminal), Case.suspended_at.is_(None))
+    live_cases = select(Case.id).where(Case.state.not_in(definition.CASE.terminal), Case.suspended_at.is_(None))
     return and_(Task.closed_at.is_(None), Task.case_id.in_(live_cases))
 
 

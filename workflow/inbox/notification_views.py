@@ -13,7 +13,7 @@ bp = Blueprint("notifications", __name__, url_prefix="/notifications")
 @bp.get("")
 @login_required
 def index():
-    return render_template("notifications/index.html", notifications=notification_service.recent(current_user))
+    return render_template("inbox/notifications.html", notifications=notification_service.recent(current_user))
 
 
 @bp.post("/read")

@@ -1,7 +1,7 @@
 """JSON shape of notifications."""
 from __future__ import annotations
 
-from workflow.core import process as definition
+from workflow.core import process
 from workflow.core.serializers import utc
 from workflow.inbox.labels import NOTIFICATION_LABELS
 from workflow.inbox.models import Notification
@@ -13,7 +13,7 @@ def notification_json(notification: Notification) -> dict:
         "id": notification.id,
         "kind": notification.kind,
         "label": str(NOTIFICATION_LABELS[notification.kind]),
-        "task": {"id": task.id, "title": definition.task_title(task), "case_id": task.case_id,
+        "task": {"id": task.id, "title": process.task_title(task), "case_id": task.case_id,
                  "case_number": task.case.number, "aid_application_id": task.aid_application_id,
                  "closed": task.closed_at is not None},
         "task_due_at": utc(notification.task_due_at),

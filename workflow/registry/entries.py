@@ -12,12 +12,12 @@ from flask_babel import gettext as _
 from sqlalchemy import or_, select, update
 
 from workflow.admin.models import User
-from workflow.core import sealing as core_sealing
+from workflow.core import sealing
 from workflow.core.clocks import local_today
 from workflow.core.errors import Invalid, StaleVersion, WorkflowError
 from workflow.core.extensions import db
 from workflow.core.models import utcnow
-from workflow.registry import identity as registry_identity
+from workflow.registry import identity
 from workflow.registry.models import ID_TYPES, REGISTRY_CATEGORIES, RegistryChange, RegistryEntry
 
 ENTRY_PURPOSE = "registry-entry"
@@ -34,14 +34,14 @@ def clean_values(data: dict) -> dict:
     name = (data.get("name") or "").strip()
     if not name or len(name) > 120:
         errors["name"] = [_("Enter the name (at most 120 characters).")]
-    id_type = data.get("id_type") or registry_identity.RESIDENT_ID
+    id_type = data.get("id_type") or identity.RESIDENT_ID
     if id_type not in ID_TYPES:
         errors["id_type"] = [_("Not a valid choice.")]
-        id_type = registry_identity.RESIDENT_ID
+        id_type = identity.RESIDENT_ID
     number, born = "", None
     try:
-        number, born = registry_identity.validate(id_type, data.get("id_number") or "", data.get("birth_date"))
-    except registry_identity.IdentityError as exc:
+        number, born = identity.validate(id_type, data.get("id_number") or "", data.get("birth_date"))
+    except identity.IdentityError as exc:
         errors.setdefault(exc.field, []).append(str(exc))
     category = data.get("category")
     if category not in REGISTRY_CATEGORIES:
@@ -68,20 +68,20 @@ def clean_values(data: dict) -> dict:
             "incident_id": data.get("incident_id")}
 
 
-def _columns(values: dict, hasher: registry_identity.Hasher) -> dict:
+def _columns(values: dict, hasher: identity.Hasher) -> dict:
     person = {k: values[k] for k in ("name", "id_type", "id_number")} | {"birth_date": values["birth_date"].isoformat()}
     return {"id_type": values["id_type"], "id_hmac": hasher.id_number(values["id_number"]),
             "name_dob_hmac": hasher.name_dob(values["name"], values["birth_date"]),
-            "person": core_sealing.seal(person, ENTRY_PURPOSE)} | {k: values[k] for k in RECORD_FIELDS}
+            "person": sealing.seal(person, ENTRY_PURPOSE)} | {k: values[k] for k in RECORD_FIELDS}
 
 
 def _sealed_values(values: dict) -> bytes:
-    return core_sealing.seal({k: v.isoformat() if isinstance(v, dt.date) else v for k, v in values.items()},
+    return sealing.seal({k: v.isoformat() if isinstance(v, dt.date) else v for k, v in values.items()},
                          ENTRY_PURPOSE)
 
 
 def _unsealed_values(blob: bytes) -> dict:
-    values = core_sealing.unseal(blob, ENTRY_PURPOSE)
+    values = sealing.unseal(blob, ENTRY_PURPOSE)
     for key in ("birth_date", "ban_until", "source_date"):
         if values.get(key):
             values[key] = dt.date.fromisoformat(values[key])
@@ -90,7 +90,7 @@ def _unsealed_values(blob: bytes) -> dict:
 
 def values_of(entry: RegistryEntry) -> dict:
     """The entry as maintainers see it: the person unsealed, and the record."""
-    person = core_sealing.unseal(entry.person, ENTRY_PURPOSE)
+    person = sealing.unseal(entry.person, ENTRY_PURPOSE)
     return {"name": person["name"], "id_type": person["id_type"], "id_number": person["id_number"],
             "birth_date": dt.date.fromisoformat(person["birth_date"])} | {k: getattr(entry, k) for k in RECORD_FIELDS}
 
@@ -101,8 +101,8 @@ def change_values(change: RegistryChange) -> tuple[dict | None, dict | None]:
             _unsealed_values(change.previous) if change.previous else None)
 
 
-def propose_create(user: User, values: dict, reason: str, hasher: registry_identity.Hasher | None = None) -> RegistryChange:
-    entry = RegistryEntry(status="pending", created_by_id=user.id, **_columns(values, hasher or registry_identity.Hasher()))
+def propose_create(user: User, values: dict, reason: str, hasher: identity.Hasher | None = None) -> RegistryChange:
+    entry = RegistryEntry(status="pending", created_by_id=user.id, **_columns(values, hasher or identity.Hasher()))
     change = RegistryChange(entry=entry, kind="create", reason=reason, proposed_by_id=user.id)
     db.session.add_all([entry, change])
     return change
@@ -148,7 +148,7 @@ def decide(user: User, change: RegistryChange, approve: bool, note: str) -> None
     elif approve and change.kind == "remove":
         entry.status = "removed"
     elif approve:
-        for key, value in _columns(_unsealed_values(change.proposed), registry_identity.Hasher()).items():
+        for key, value in _columns(_unsealed_values(change.proposed), identity.Hasher()).items():
             setattr(entry, key, value)
     if approve:
         entry.version += 1

@@ -22,9 +22,11 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from workflow.admin.models import Agency, User
-from workflow.cases.models import Incident
 from workflow.core.extensions import db
 from workflow.core.models import one_of, utcnow
+
+# Models of other features are named, not imported (features import downwards only): SQLAlchemy
+# resolves them from its registry once `create_app` has imported every feature.
 
 # --- the register of offenders against minors ---------------------------------------------------
 

@@ -17,8 +17,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from workflow.admin.models import Agency, User, UserRole
-from workflow.core import jobs, settings
-from workflow.core import sealing as core_sealing
+from workflow.core import jobs, sealing, settings
 from workflow.core.access import get_visible, require
 from workflow.core.clocks import local_today
 from workflow.core.errors import Invalid, WorkflowError
@@ -26,8 +25,7 @@ from workflow.core.extensions import db
 from workflow.core.models import Job, utcnow
 from workflow.documents import operations as documents
 from workflow.documents.models import Document
-from workflow.registry import definition, entries
-from workflow.registry import identity as registry_identity
+from workflow.registry import definition, entries, identity
 from workflow.registry.definition import NoticeSubject
 from workflow.registry.models import (
     ID_TYPES,
@@ -73,9 +71,9 @@ def find_entries(user: User, *, id_number: str = "", name: str = "", birth_date:
     the newest ones."""
     require(user, "registry_maintain")
     stmt = select(RegistryEntry).order_by(RegistryEntry.id.desc()).limit(limit)
-    hasher = registry_identity.Hasher()
+    hasher = identity.Hasher()
     if id_number:
-        stmt = stmt.where(RegistryEntry.id_hmac == hasher.id_number(registry_identity.normalise_number(id_number)))
+        stmt = stmt.where(RegistryEntry.id_hmac == hasher.id_number(identity.normalise_number(id_number)))
     if name and birth_date:
         stmt = stmt.where(RegistryEntry.name_dob_hmac == hasher.name_dob(name, birth_date))
     if status:
@@ -125,7 +123,7 @@ def import_entries(user: User, rows: list[dict], reason: str) -> tuple[int, dict
     """Propose an entry per row (each awaiting a second maintainer's approval); rows that fail
     validation are reported by row number and the others imported, in one transaction."""
     require(user, "registry_maintain")
-    hasher, errors, count = registry_identity.Hasher(), {}, 0
+    hasher, errors, count = identity.Hasher(), {}, 0
     for number, row in enumerate(rows, start=1):
         try:
             values = entries.clean_values(row)
@@ -151,7 +149,7 @@ class Applicant:
     post: str
 
     def sealed(self) -> bytes:
-        return core_sealing.seal({"name": self.name, "id_type": self.id_type, "id_number": self.id_number,
+        return sealing.seal({"name": self.name, "id_type": self.id_type, "id_number": self.id_number,
                               "birth_date": self.birth_date.isoformat()}, INQUIRY_PURPOSE)
 
 
@@ -161,7 +159,7 @@ def applicant(data: dict) -> Applicant:
     name = (data.get("name") or "").strip()
     if not name or len(name) > 120:
         errors["name"] = [_("Enter the name (at most 120 characters).")]
-    id_type = data.get("id_type") or registry_identity.RESIDENT_ID
+    id_type = data.get("id_type") or identity.RESIDENT_ID
     if id_type not in ID_TYPES:
         errors["id_type"] = [_("Not a valid choice.")]
     post = (data.get("post") or "").strip()
@@ -169,8 +167,8 @@ def applicant(data: dict) -> Applicant:
         errors["post"] = [_("At most 120 characters.")]
     number, born = "", None
     try:
-        number, born = registry_identity.validate(id_type, data.get("id_number") or "", data.get("birth_date"))
-    except registry_identity.IdentityError as exc:
+        number, born = identity.validate(id_type, data.get("id_number") or "", data.get("birth_date"))
+    except identity.IdentityError as exc:
         errors.setdefault(exc.field, []).append(str(exc))
     if errors:
         raise Invalid(_("The inquiry is not valid; see the fields marked."), errors)
@@ -178,7 +176,7 @@ def applicant(data: dict) -> Applicant:
 
 
 def person_of(inquiry: RegistryInquiry) -> dict | None:
-    return core_sealing.unseal(inquiry.person, INQUIRY_PURPOSE) if inquiry.person is not None else None
+    return sealing.unseal(inquiry.person, INQUIRY_PURPOSE) if inquiry.person is not None else None
 
 
 def _answer(id_hmac: str, name_dob_hmac: str, today: dt.date) -> tuple[str, int | None]:
@@ -211,7 +209,7 @@ def inquire(user: User, data: dict, consent: bool) -> RegistryInquiry:
     person = applicant(data)
     now = utcnow()
     _check_rate(user, now)
-    hasher = registry_identity.Hasher()
+    hasher = identity.Hasher()
     id_hmac, nd_hmac = hasher.id_number(person.id_number), hasher.name_dob(person.name, person.birth_date)
     result, entry_id = _answer(id_hmac, nd_hmac, local_today(now))
     inquiry = RegistryInquiry(agency_id=user.agency_id, user_id=user.id, id_hmac=id_hmac, name_dob_hmac=nd_hmac,
@@ -474,7 +472,7 @@ def _watch_single(agency_id: int, now: dt.datetime) -> None:
     if misses >= ALERT_MISSES_IN_A_ROW:
         raise_alert(agency_id, "misses_in_a_row", {"count": misses, "last_inquiry": recent[0].id}, now)
     window = recent[:RECENT]
-    numbers = [core_sealing.unseal(i.person, INQUIRY_PURPOSE)["id_number"] for i in window if i.person is not None]
+    numbers = [sealing.unseal(i.person, INQUIRY_PURPOSE)["id_number"] for i in window if i.person is not None]
     group = sequential_groups(numbers)
     if group >= ALERT_SEQUENTIAL:
         raise_alert(agency_id, "sequential_ids", {"count": group, "last_inquiry": recent[0].id}, now)

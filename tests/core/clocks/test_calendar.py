@@ -12,7 +12,7 @@ import time_machine
 
 from workflow.admin import calendar
 from workflow.aid import stages as aid
-from workflow.core import process as definition
+from workflow.core import process
 from workflow.core.clocks import (
     END_OF_DAY,
     WorkingCalendar,
@@ -177,7 +177,7 @@ def test_due_at_by_unit(app):
 
 
 def test_every_clock_of_the_definitions_is_a_known_setting_with_a_unit(app):
-    found = definition.clock_settings()
+    found = process.clock_settings()
     assert found["clock_assessment_days"][0] == Clock(5, "working_days", "clock_assessment_days")
     assert found["clock_exam_interview_days"][0].since == "forensic_exam"
     assert {clock.unit for clock, _spec in found.values()} == {"hours", "days", "working_days"}

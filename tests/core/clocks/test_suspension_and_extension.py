@@ -368,16 +368,16 @@ def test_a_pause_before_a_clock_spanning_two_states_carries_over(kit, users, clo
 # --- the extension form and page ---------------------------------------------------------------------
 
 def test_the_extension_form_offers_the_open_tasks_with_their_due_times(app, kit, clock):
-    from workflow.cases import definition as cases_definition
-    from workflow.core import process as core_process
+    from workflow.cases import definition
+    from workflow.core import process
     from workflow.core.engine import build_form
 
     case, task = registered_case(kit)
     aid_task = with_aid_application(kit, case)
     with app.test_request_context("/?lang=en"):
-        form = build_form(cases_definition.TRANSITION_BY_TRIGGER["extend_clock"], case)
+        form = build_form(definition.TRANSITION_BY_TRIGGER["extend_clock"], case)
         choices = dict(form.task_id.choices)
-        titles = {t.id: core_process.task_title(t) for t in (task, aid_task)}
+        titles = {t.id: process.task_title(t) for t in (task, aid_task)}
     assert list(choices) == [task.id, aid_task.id]  # not the closed registration task
     for task_id, label in choices.items():
         assert label.startswith(titles[task_id] + " · ")

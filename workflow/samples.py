@@ -1,4 +1,4 @@
-"""Sample renderings of every document for reviewers (`flask --app wsgi document-samples`): the first
+"""Sample renderings of every feature's documents for reviewers (`flask --app wsgi document-samples`): the first
 page of each, as PNG (pdftoppm), rendered from the demo data as a final copy for its first recipient.
 Nothing is stored or numbered: the issue number shown is the series' first."""
 from __future__ import annotations
