@@ -10,9 +10,7 @@ from workflow.admin.labels import AGENCY_KIND_LABELS, AGENCY_KINDS, CALENDAR_KIN
 from workflow.core import process as definition
 from workflow.core.forms import MoneyField, MultiCheckboxField
 from workflow.core.labels import CLOCK_UNIT_LABELS
-from workflow.core.roles import AID_LEVEL_LABELS, AID_LEVELS, ROLE_LABELS, ROLES
-
-SEX_CHOICES = [("F", _l("Female")), ("M", _l("Male"))]
+from workflow.core.roles import AID_LEVEL_LABELS, AID_LEVELS, ROLE_LABELS, ROLES, SEX_CHOICES
 
 
 class AgencyForm(FlaskForm):
@@ -62,6 +60,24 @@ class SettingsForm(FlaskForm):
     escalation_supervisor_after_hours = IntegerField(
         _l("Tell the supervisor this many hours after the assignee was told a task is overdue"),
         validators=[InputRequired(), NumberRange(min=0, max=24 * 30)])
+
+
+class LimitsForm(FlaskForm):
+    """The judicial aid approval matrix and cap, and the register's limits per employer."""
+
+    aid_threshold_a_fen = MoneyField(_l("A department head approves aid up to (yuan)"),
+                                     validators=[DataRequired()])
+    aid_threshold_b_fen = MoneyField(
+        _l("A deputy chief procurator approves aid up to (yuan); above it, the chief procurator's meeting"),
+        validators=[DataRequired()])
+    aid_cap_months = IntegerField(_l("Aid cap, in average monthly wages of the year and region"),
+                                  validators=[InputRequired(), NumberRange(min=1, max=120)])
+    registry_inquiries_per_hour = IntegerField(_l("Single entry inquiries per employer and hour"),
+                                               validators=[InputRequired(), NumberRange(min=1, max=100_000)])
+    registry_batches_per_day = IntegerField(_l("Batch screenings per employer in 24 hours"),
+                                            validators=[InputRequired(), NumberRange(min=1, max=1_000)])
+    registry_batch_max_rows = IntegerField(_l("Rows per batch screening"),
+                                           validators=[InputRequired(), NumberRange(min=1, max=1_000_000)])
 
 
 def settings_form() -> SettingsForm:

@@ -69,6 +69,16 @@ def save_settings(visit_months: list[int], numbers: dict[str, int]) -> None:
     db.session.commit()
 
 
+def save_limits(values: dict[str, int]) -> None:
+    """The aid approval matrix and cap, and the register's limits (whole numbers; amounts in fen)."""
+    if values["aid_threshold_a_fen"] >= values["aid_threshold_b_fen"]:
+        message = _("The deputy chief procurator's limit must be above the department head's.")
+        raise Invalid(message, {"aid_threshold_b_fen": [message]})
+    for key, value in values.items():
+        settings.put(key, int(value))
+    db.session.commit()
+
+
 def list_wages() -> list[AverageWage]:
     return list(db.session.scalars(select(AverageWage).order_by(AverageWage.year.desc(), AverageWage.region)))
 

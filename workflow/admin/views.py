@@ -8,7 +8,7 @@ from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from forms.admin import AgencyForm, CalendarDayForm, UserForm, WageForm, settings_form
+from forms.admin import AgencyForm, CalendarDayForm, LimitsForm, UserForm, WageForm, settings_form
 from workflow.admin import calendar as calendar_service
 from workflow.admin import operations as admin_service
 from workflow.admin import users as user_service
@@ -16,6 +16,7 @@ from workflow.core import settings
 from workflow.core.access import can
 from workflow.core.clocks import local_today
 from workflow.core.errors import WorkflowError
+from workflow.core.forms import attach_errors
 from workflow.core.money import yuan
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -30,15 +31,8 @@ def _admins_only():
 
 
 def _field_errors(form, exc: WorkflowError) -> list[str]:
-    leftover = []
-    for name, messages in exc.fields.items():
-        field = form._fields.get(name)
-        messages = [str(m) for m in messages]
-        if field is None:
-            leftover += messages
-        else:
-            field.errors = [*(field.errors or []), *messages]
-    return [exc.message, *leftover]
+    """The service's message, with its field errors put beside their fields."""
+    return [exc.message, *attach_errors(form, exc.fields)]
 
 
 @bp.route("/")
@@ -111,29 +105,64 @@ def user(user_id: int | None = None):
 
 # --- settings -----------------------------------------------------------------------------------
 
+def _numbers(form) -> list[str]:
+    return ["escalation_due_soon_hours", "escalation_supervisor_after_hours", *form.clock_keys]
+
+
+def _shown(form):
+    """The deadlines form showing the current settings."""
+    form.visit_schedule_months.data = ", ".join(str(m) for m in settings.get("visit_schedule_months"))
+    for key in _numbers(form):
+        form[key].data = settings.get(key)
+    return form
+
+
+def _limit_names() -> list[str]:
+    return [name for name in LimitsForm(formdata=None)._fields if name != "csrf_token"]
+
+
+def _settings_page(form, limits, *, messages=(), limit_messages=(), status: int = 200):
+    return render_template("admin/settings.html", form=form, limits=limits, messages=list(messages),
+                           limit_messages=list(limit_messages)), status
+
+
 @bp.route("/settings", methods=["GET", "POST"])
 def settings_page():
+    """Deadlines, return visits and escalation (one form), with the aid and register limits beside."""
     form = settings_form()
-    numbers = ["escalation_due_soon_hours", "escalation_supervisor_after_hours", *form.clock_keys]
-    messages: list[str] = []
+    limits = LimitsForm(formdata=None, data={name: settings.get(name) for name in _limit_names()})
     if request.method == "GET":
-        form.visit_schedule_months.data = ", ".join(str(m) for m in settings.get("visit_schedule_months"))
-        for key in numbers:
-            form[key].data = settings.get(key)
-    elif form.validate_on_submit():
+        return _settings_page(_shown(form), limits)
+    messages: list[str] = []
+    if form.validate_on_submit():
         parts = [p.strip() for p in form.visit_schedule_months.data.replace("，", ",").split(",") if p.strip()]
         if not all(p.isdigit() for p in parts):
             form.visit_schedule_months.errors = [_("Use whole numbers separated by commas, e.g. 1, 3, 6.")]
         else:
             try:
-                admin_service.save_settings([int(p) for p in parts], {key: form[key].data for key in numbers})
+                admin_service.save_settings([int(p) for p in parts], {key: form[key].data for key in _numbers(form)})
             except WorkflowError as exc:
                 messages = _field_errors(form, exc)
             else:
                 flash(_("Settings saved. New deadlines apply to tasks opened from now on."), "success")
                 return redirect(url_for("admin.settings_page"))
-    status = 422 if request.method == "POST" else 200
-    return render_template("admin/settings.html", form=form, messages=messages), status
+    return _settings_page(form, limits, messages=messages, status=422)
+
+
+@bp.post("/settings/limits")
+def limits_page():
+    """The aid approval matrix and cap, and the register's limits per employer."""
+    limits = LimitsForm()
+    limit_messages: list[str] = []
+    if limits.validate_on_submit():
+        try:
+            admin_service.save_limits({name: limits[name].data for name in _limit_names()})
+        except WorkflowError as exc:
+            limit_messages = _field_errors(limits, exc)
+        else:
+            flash(_("Settings saved."), "success")
+            return redirect(url_for("admin.settings_page"))
+    return _settings_page(_shown(settings_form()), limits, limit_messages=limit_messages, status=422)
 
 
 # --- holiday calendar -----------------------------------------------------------------------------

@@ -1,0 +1,47 @@
+"""The administrator changes the business rules on the settings page: the aid approval matrix and
+cap, and the register's limits, stored as settings that the features read."""
+from __future__ import annotations
+
+import helper_modules
+import pytest
+
+from workflow.core import settings
+from workflow.core.errors import WorkflowError
+
+registry = helper_modules.load("registry/registry_helpers.py")
+
+LIMITS = {"aid_threshold_a_fen": "30000", "aid_threshold_b_fen": "100000", "aid_cap_months": "36",
+          "registry_inquiries_per_hour": "200", "registry_batches_per_day": "10", "registry_batch_max_rows": "100000"}
+
+
+def test_the_page_shows_the_limits_in_force(pages):
+    html = pages.html("admin", "/admin/settings")
+    assert 'name="aid_threshold_a_fen"' in html and 'value="30000.00"' in html
+    assert 'name="registry_inquiries_per_hour"' in html and 'value="200"' in html
+
+
+def test_saved_limits_are_the_settings_the_register_and_aid_read(pages, users):
+    client = pages.as_("admin")
+    saved = client.post("/admin/settings/limits", data={**LIMITS, "aid_threshold_a_fen": "20,000.50",
+                                                        "registry_inquiries_per_hour": "1"})
+    assert saved.status_code == 302
+    assert settings.get("aid_threshold_a_fen") == 2_000_050 and settings.get("registry_inquiries_per_hour") == 1
+    registry.ask(users, id_number=registry.resident_id(sequence=3))
+    with pytest.raises(WorkflowError) as refused:
+        registry.ask(users, id_number=registry.resident_id(sequence=4))
+    assert refused.value.status == 429
+
+
+def test_bad_limits_are_refused_beside_their_field_and_nothing_is_saved(pages):
+    client = pages.as_("admin")
+    response = client.post("/admin/settings/limits", data={**LIMITS, "aid_threshold_b_fen": "30000"})
+    assert response.status_code == 422
+    assert 'id="aid_threshold_b_fen-error1"' in response.get_data(as_text=True)
+    assert settings.get("aid_threshold_b_fen") == 10_000_000
+    assert client.post("/admin/settings/limits", data={**LIMITS, "registry_batch_max_rows": "0"}).status_code == 422
+    assert settings.get("registry_batch_max_rows") == 100_000
+
+
+def test_only_administrators_change_limits(pages):
+    assert pages.as_("supervisor").post("/admin/settings/limits", data=LIMITS).status_code == 403
+    assert settings.get("registry_inquiries_per_hour") == 200
