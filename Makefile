@@ -121,7 +121,7 @@ run: venv sysdeps translations db seed
 	exec $(BIN)/gunicorn -w $(WORKERS) -b $(HOST):$(PORT) --access-logfile - wsgi:app
 
 test: venv sysdeps translations | instance
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/pytest $(PYTEST_ARGS)
 
 # ---------------------------------------------------------------------------------------------
 
