@@ -13,7 +13,7 @@ from flask import Flask  # noqa: E402
 from flask_migrate import upgrade  # noqa: E402
 
 from workflow import ROOT, create_app  # noqa: E402
-from workflow.admin import calendar
+from workflow.admin import calendar  # noqa: E402
 from workflow.demo import seed  # noqa: E402
 
 

@@ -1,5 +1,5 @@
-"""The register: a judgment recorded on a victim case (a case trigger) and the register's own pages
-(inquiries, batches, entries, decisions, reviews, re-checks)."""
+"""The register's pages: inquiries, batches, entries, decisions, reviews, re-checks (the judgment
+recorded on a victim case has its form in `forms/cases/judgments.py`)."""
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l

@@ -33,11 +33,11 @@ def seed_demo_command(password):
               help="The victim case workflow, or the judicial aid application.")
 def workflow_diagram_command(out: Path, highlight, process_name):
     """Write a workflow diagram (SVG) generated from the process definition."""
-    from workflow.core import process as definition
     from workflow.core.diagram import workflow_svg
+    from workflow.core.process import PROCESSES
 
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(workflow_svg(highlight, definition.PROCESSES[process_name]), encoding="utf-8")
+    out.write_text(workflow_svg(highlight, PROCESSES[process_name]), encoding="utf-8")
     click.echo(f"wrote {out}")
 
 
@@ -46,10 +46,10 @@ def workflow_diagram_command(out: Path, highlight, process_name):
               help="The victim case workflow (docs/workflow.md) or the aid application (docs/aid.md).")
 def workflow_table_command(process_name):
     """Print the trigger table (Markdown) generated from the process definition."""
-    from workflow.core import process as definition
     from workflow.core.diagram import transitions_markdown
+    from workflow.core.process import PROCESSES
 
-    click.echo(transitions_markdown(definition.PROCESSES[process_name]), nl=False)
+    click.echo(transitions_markdown(PROCESSES[process_name]), nl=False)
 
 
 @click.command("document-samples")

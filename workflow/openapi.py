@@ -7,7 +7,7 @@ from flask import jsonify, request
 
 from workflow.aid import definition as aid_definition
 from workflow.cases import definition as cases_definition
-from workflow.cases import states as cases_states
+from workflow.cases import states
 from workflow.core import serializers
 from workflow.core.api import MAX_PER_PAGE, bp, error_responses, json_content, ref
 from workflow.documents import api as documents_api
@@ -18,7 +18,6 @@ from workflow.registry import api as registry_api
 @bp.get("/openapi.json")
 def openapi():
     return jsonify(openapi_document())
-
 
 
 def openapi_document() -> dict:
@@ -57,7 +56,7 @@ def openapi_document() -> dict:
                   "properties": {"token": string, "token_type": {"const": "Bearer"},
                                  "expires_at": {"type": "string", "format": "date-time"}}},
         "State": {"type": "object", "required": ["name", "label", "terminal"],
-                  "properties": {"name": {"type": "string", "enum": list(cases_states.STATE_NAMES)},
+                  "properties": {"name": {"type": "string", "enum": list(states.STATE_NAMES)},
                                  "label": string, "terminal": boolean,
                                  "tasks": {"type": "array", "items": {"type": "object"}}}},
         "Transition": transition_schema,
@@ -118,7 +117,7 @@ def openapi_document() -> dict:
                                                       "tasks": {"type": "array", "items": ref("Task")}}},
         "CaseSummary": {"type": "object", "required": ["id", "number", "state", "version"],
                         "properties": {"id": integer, "number": string,
-                                       "state": {"type": "string", "enum": list(cases_states.STATE_NAMES)},
+                                       "state": {"type": "string", "enum": list(states.STATE_NAMES)},
                                        "state_label": string, "version": integer, "suspended": boolean,
                                        "child_name": string, "child_sex": string, "incident_number": string,
                                        "offence_type": string, "created_at": datetime_utc,
@@ -138,7 +137,7 @@ def openapi_document() -> dict:
                          "interview_count", "child", "referral", "incident", "contacts", "team", "psych",
                          "tasks", "actions"],
             "properties": {
-                "id": integer, "number": string, "state": {"type": "string", "enum": list(cases_states.STATE_NAMES)},
+                "id": integer, "number": string, "state": {"type": "string", "enum": list(states.STATE_NAMES)},
                 "state_label": string, "version": integer, "definition_version": integer, "suspended": boolean,
                 "suspend_reason": nullable_string, "interview_count": integer,
                 "created_at": datetime_utc, "updated_at": datetime_utc,
@@ -220,7 +219,7 @@ def openapi_document() -> dict:
                         {"name": "q", "in": "query", "schema": string,
                          "description": "child name, case, incident or police number, ID number"},
                         {"name": "state", "in": "query",
-                         "schema": {"type": "string", "enum": list(cases_states.STATE_NAMES)}},
+                         "schema": {"type": "string", "enum": list(states.STATE_NAMES)}},
                         {"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1}},
                         {"name": "per_page", "in": "query",
                          "schema": {"type": "integer", "minimum": 1, "maximum": MAX_PER_PAGE}}],
@@ -230,7 +229,8 @@ def openapi_document() -> dict:
                      "security": bearer,
                      "requestBody": {"required": True,
                                      "content": {"application/json": {"schema": ref("CaseCreate")}}},
-                     "responses": {"201": json_content(ref("Case"), "The new case"), **error_responses(400, 401, 403, 409, 422)}}},
+                     "responses": {"201": json_content(ref("Case"), "The new case"),
+                                   **error_responses(400, 401, 403, 409, 422)}}},
         "/cases/{case_id}": {"get": {
             "operationId": "getCase", "summary": "The case as the caller may see it, with its actions",
             "security": bearer, "parameters": [case_id],
@@ -255,7 +255,8 @@ def openapi_document() -> dict:
         "/aid/{application_id}": {"get": {
             "operationId": "getAid", "summary": "The aid application as the caller may see it, with its actions",
             "security": bearer, "parameters": [aid_id],
-            "responses": {"200": json_content(ref("AidApplication"), "The aid application"), **error_responses(401, 404)}}},
+            "responses": {"200": json_content(ref("AidApplication"), "The aid application"),
+                          **error_responses(401, 404)}}},
         "/aid/{application_id}/actions/{trigger}": {"post": {
             "operationId": "fireAidTrigger", "summary": "Fire a trigger on the aid application", "security": bearer,
             "parameters": [aid_id, {"name": "trigger", "in": "path", "required": True,
@@ -310,7 +311,3 @@ def openapi_document() -> dict:
         "components": {"securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer"}},
                        "schemas": schemas},
     }
-
-
-# The document and job endpoints live with the documents, the register's with the register;
-# importing them registers their routes.

@@ -68,4 +68,3 @@ def write_samples(out: Path, dpi: int = 70) -> list[Path]:
                             str(out / spec.name)], check=True)
             written.append(out / f"{spec.name}.png")
     return written
-

@@ -1,5 +1,5 @@
-"""Bugs found while writing the aid tests, each replayed through the API (fixed in workflow/aid.py
-and the aid section of workflow/definition.py)."""
+"""Bugs found while writing the aid tests, each replayed through the API (fixed in
+workflow/aid/stages.py and workflow/aid/definition.py)."""
 from __future__ import annotations
 
 import datetime as dt

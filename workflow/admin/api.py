@@ -22,7 +22,6 @@ def _authenticate() -> None:
     g.api_user = user
 
 
-
 # --- endpoints ----------------------------------------------------------------------------------
 
 @bp.post("/tokens")
@@ -40,5 +39,3 @@ def issue_token():
         raise Unauthorized(_("Wrong username, password or one-time code."))
     token, expires = user_service.issue_token(user)
     return jsonify(token=token, token_type="Bearer", expires_at=serializers.utc(expires)), 201
-
-

@@ -38,5 +38,3 @@ def fire_aid(application_id: int, trigger: str):
     application = fire_with(application, transition, lambda user, subject, version, form: aid_service.fire(
         user, subject, trigger, version, form))
     return jsonify(serializers.aid_detail(application, g.api_user))
-
-

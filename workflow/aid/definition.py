@@ -1,4 +1,5 @@
-"""The judicial aid application process: guards, permits, states, transitions and documents.
+"""The judicial aid application process: guards, permits, states, transitions and documents, and the
+case's `flag_aid` that opens an application, with the case's guards about its applications.
 
 flagged -> applied -> accepted -> investigating -> proposed -> approved | rejected -> disbursing ->
 disbursed; not_accepted and withdrawn end it. The emergency path approves (and pays) from
@@ -29,7 +30,7 @@ from workflow.aid.models import AID_ENDED_WITHOUT_AID, AidApplication
 from workflow.cases.states import FROM_REGISTERED
 from workflow.core.forms import ReasonForm
 from workflow.core.process import Clock, DocumentSpec, Process, State, TaskSpec, Transition, always, register
-from workflow.core.roles import AID_LEVELS
+from workflow.core.roles import AID_LEVELS, aid_level_label
 
 AID_VERSION = 1
 
@@ -63,11 +64,6 @@ def aid_applications_ended(case) -> str | None:
     return None
 
 
-def entrustable_agencies(application) -> list[tuple[int, str]]:
-    """Other procuratorates (e.g. of the family's home region) that can verify finances."""
-    return agency_choices("procuratorate", excluding=application.agency_id if application is not None else None)
-
-
 # --- the case's flag opens an application --------------------------------------------------------
 
 FLAG_AID = Transition("flag_aid", _l("Flag for judicial aid"), FROM_REGISTERED, None, ("case_prosecutor",),
@@ -75,18 +71,13 @@ FLAG_AID = Transition("flag_aid", _l("Flag for judicial aid"), FROM_REGISTERED, 
                       compartment="aid")
 
 
-# === The judicial aid application ===============================================================
-# flagged -> applied -> accepted -> investigating -> proposed -> approved | rejected -> disbursing ->
-# disbursed; not_accepted and withdrawn end it. The emergency path approves (and pays) from
-# accepted or investigating; the investigation and review report then follow as a task.
+# --- the application's permits and guards ---------------------------------------------------------
 
 def _rank(level: str | None) -> int:
     return AID_LEVELS.index(level) if level in AID_LEVELS else -1
 
 
 def approver_level_suffices(user, application) -> str | None:
-    from workflow.core.roles import aid_level_label
-
     needed = application.required_level or AID_LEVELS[0]
     if _rank(user.aid_level) < _rank(needed):
         return _l("This amount needs approval by the %(needed)s; your approval level is %(level)s.",
@@ -95,8 +86,6 @@ def approver_level_suffices(user, application) -> str | None:
 
 
 def emergency_level(user, application) -> str | None:  # noqa: ARG001
-    from workflow.core.roles import aid_level_label
-
     if _rank(user.aid_level) < _rank("deputy_chief"):
         return _l("Emergency aid is approved by a deputy chief procurator or above; your approval level is "
                   "%(level)s.", level=aid_level_label(user.aid_level))
@@ -187,6 +176,13 @@ def next_instalment_day(application) -> dt.date | None:
             return dt.date.fromisoformat(row["due_on"])
     return None
 
+
+def entrustable_agencies(application) -> list[tuple[int, str]]:
+    """Other procuratorates (e.g. of the family's home region) that can verify finances."""
+    return agency_choices("procuratorate", excluding=application.agency_id if application is not None else None)
+
+
+# --- states and transitions -----------------------------------------------------------------------
 
 DECISION_CLOCK = Clock(10, "working_days", "aid_decision_days", since="accepted")
 NOTIFY = TaskSpec("aid_officer", _l("Notify the applicant of the decision"),
@@ -279,6 +275,9 @@ AID_TRANSITIONS: tuple[Transition, ...] = (
                ("aid_officer", "case_prosecutor"), form=ReasonForm),
 )
 
+
+# --- documents ----------------------------------------------------------------------------------
+# Readiness checks of the documents (unmet reason or None), then the documents of the application.
 
 def applied(application) -> str | None:
     if application.applicant_name is None:

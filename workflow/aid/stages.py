@@ -69,8 +69,6 @@ def _not_in_future(field: str, day: dt.date, now: dt.datetime) -> None:
 
 def open_application(ctx: Context) -> None:
     """`flag_aid` on the case: a new application in `flagged`, handled by the prosecutor's agency."""
-
-
     process = PROCESSES[AidApplication.process_name]
     application = AidApplication(
         number=next_number("A", AidApplication), case=ctx.case, agency_id=ctx.actor.agency_id,

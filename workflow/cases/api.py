@@ -4,9 +4,8 @@ from __future__ import annotations
 from flask import current_app, g, jsonify, url_for
 from flask_babel import gettext as _
 
-from workflow.cases import definition as cases_definition
+from workflow.cases import definition, serializers, states
 from workflow.cases import operations as case_service
-from workflow.cases import serializers, states
 from workflow.core import engine
 from workflow.core.api import (
     MAX_PER_PAGE,
@@ -25,7 +24,6 @@ def visible_case(case_id: int):
     """The case if the caller may open it (404 otherwise). Ids beyond 32 bits never reach here:
     the `int` route converter refuses them."""
     return case_service.get_case(g.api_user, case_id)
-
 
 
 @bp.get("/workflow")
@@ -49,7 +47,7 @@ def list_cases():
 @bp.post("/cases")
 def create_case():
     body = json_object()
-    form, errors = bound_form(cases_definition.CREATE, None, body)
+    form, errors = bound_form(definition.CREATE, None, body)
     with shape_errors_merged(errors):
         case = case_service.create_case(g.api_user, form)
     response = jsonify(serializers.case_detail(case, g.api_user))
@@ -63,13 +61,10 @@ def get_case(case_id: int):
     return jsonify(serializers.case_detail(visible_case(case_id), g.api_user))
 
 
-
 @bp.post("/cases/<int:case_id>/actions/<trigger>")
 def fire(case_id: int, trigger: str):
     case = visible_case(case_id)
-    transition = engine.transition_for(trigger, cases_definition.CASE)
+    transition = engine.transition_for(trigger, definition.CASE)
     case = fire_with(case, transition, lambda user, subject, version, form: case_service.fire(
         user, subject, trigger, version, form))
     return jsonify(serializers.case_detail(case, g.api_user))
-
-

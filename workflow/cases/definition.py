@@ -1,4 +1,5 @@
-"""The victim case process: its guards, states, transitions, documents and compartments.
+"""The victim case process: its guards, transitions, documents and compartments, on the states of
+`workflow.cases.states`.
 
 The engine interprets it; diagrams are drawn from it and the API publishes it. Guards are small
 functions of the case returning the unmet reason or None. Triggers with `dest=None` record data
@@ -31,6 +32,7 @@ from workflow.cases.models import Case
 from workflow.cases.states import AFTER_INTERVIEW, EXAM_ONWARDS, FROM_REGISTERED, INITIAL, OPEN, STATES
 from workflow.core.forms import ReasonForm
 from workflow.core.process import DocumentSpec, Process, Transition, always, register
+from workflow.core.roles import role_label
 from workflow.followup import stages as followup_stages
 from workflow.followup.guards import has_open_referrals, has_open_visits, referrals_settled, visits_settled
 from workflow.followup.operations import referral_agency_choices
@@ -58,8 +60,6 @@ def consent_recorded(case) -> str | None:
 def team_complete(case) -> str | None:
     missing = [r for r in ("examiner", "interviewer", "psychologist", "case_prosecutor") if case.member(r) is None]
     if missing:
-        from workflow.core.roles import role_label
-
         return _l("The team lacks: %(roles)s.", roles="、".join(str(role_label(r)) for r in missing))
     return None
 
@@ -164,11 +164,11 @@ def has_open_tasks(case) -> str | None:
     return None if any(t.is_open for t in case.tasks) else _l("The case has no open task.")
 
 
+# --- transitions ------------------------------------------------------------------------------
+
 def centre_choices(case) -> list[tuple[int, str]]:  # noqa: ARG001 - a new case has none yet
     return [(0, "—"), *agency_choices("centre")]
 
-
-# --- transitions ------------------------------------------------------------------------------
 
 CREATE = Transition("create", _l("Create a referral"), (), INITIAL, ("intake_officer", "case_prosecutor"),
                     form=CreateCaseForm, choices={"centre_id": centre_choices})
@@ -241,8 +241,9 @@ TRANSITIONS: tuple[Transition, ...] = (
                guards=(aid_applications_ended,), automatic=True),
     # "judicial aid +": referrals to social assistance, from registration on
     Transition("send_referral", _l("Refer to social assistance"), FROM_REGISTERED, None,
-               ("social_worker", "case_prosecutor"), form=SendReferralForm, choices={"agency_id": referral_agency_choices},
-               apply=followup_stages.send_referral, compartment="referrals"),
+               ("social_worker", "case_prosecutor"), form=SendReferralForm,
+               choices={"agency_id": referral_agency_choices}, apply=followup_stages.send_referral,
+               compartment="referrals"),
     Transition("record_referral_reply", _l("Record an agency's reply to a referral"), FROM_REGISTERED, None,
                ("social_worker", "case_prosecutor"), form=ReferralReplyForm, guards=(has_open_referrals,),
                apply=followup_stages.record_referral_reply, compartment="referrals"),
@@ -265,10 +266,10 @@ TRANSITIONS: tuple[Transition, ...] = (
     Transition("reject_closure", _l("Reject closure"), ("closure_review",), "follow_up", ("supervisor",),
                form=ReasonForm),
     Transition("reopen", _l("Reopen"), ("closed",), "follow_up", ("supervisor",), form=ReasonForm),
-    # suspension keeps the state and blocks everything but resume and team changes
     # A judgment often comes after closure; one with an employment ban proposes a register entry.
     Transition("record_judgment", _l("Record a judgment"), (*FROM_REGISTERED, "closed"), None, ("case_prosecutor",),
                form=JudgmentForm, apply=judgments.record_judgment),
+    # suspension keeps the state and blocks everything but resume and team changes
     Transition("suspend", _l("Suspend"), OPEN, None, ("supervisor",), form=ReasonForm,
                guards=(not_suspended,), apply=cases_stages.suspend),
     Transition("resume", _l("Resume"), OPEN, None, ("supervisor",), form=ReasonForm,

@@ -15,10 +15,10 @@ from workflow.admin.models import User
 from workflow.aid.labels import CATALOG_FIELDS, CATALOGS
 from workflow.cases.models import Case
 from workflow.core import engine
-from workflow.core.process import PROCESSES, task_title
 from workflow.core.extensions import db
 from workflow.core.forms import MoneyField
 from workflow.core.money import yuan
+from workflow.core.process import PROCESSES, task_title
 
 LIST_LABELS = {"contacts": _l("Guardians and appropriate adults"), "suspects": _l("Suspects"),
                "injuries": _l("Injuries"), "attendees": _l("Attendees"), "scales": _l("Assessment scales"),

@@ -1,5 +1,4 @@
-"""Creating, finding and changing cases, and who can be put on a case team. Every change goes
-through the engine."""
+"""Creating, finding and changing cases. Every change goes through the engine."""
 from __future__ import annotations
 
 from flask_babel import gettext as _
@@ -10,8 +9,7 @@ from sqlalchemy.orm import selectinload
 from workflow.admin.models import Agency, User
 from workflow.cases import definition, states
 from workflow.cases.models import Case, Contact, Incident, Suspect, TeamMember
-from workflow.core import engine as core_engine
-from workflow.core import forms
+from workflow.core import engine, forms
 from workflow.core.access import get_visible, require
 from workflow.core.errors import Invalid, WorkflowError
 from workflow.core.extensions import db
@@ -60,7 +58,6 @@ def _centre_for(actor: User, centre_id: int | None) -> Agency:
     raise Invalid(_("Choose the one-stop centre that takes the case."), {"centre_id": [_("required")]})
 
 
-
 def create_case(actor: User, form) -> Case:
     """The `create` trigger: a referral with the child, contacts and incident, in one transaction."""
     require(actor, "create_case")
@@ -96,11 +93,11 @@ def create_case(actor: User, form) -> Case:
         team=[TeamMember(role=creator_role, user=actor, user_id=actor.id)],
     )
     db.session.add(case)
-    ctx = core_engine.Context(subject=case, actor=actor, transition=definition.CREATE, data=data, now=utcnow())
+    ctx = engine.Context(subject=case, actor=actor, transition=definition.CREATE, data=data, now=utcnow())
     try:
         db.session.flush()
-        core_engine.open_tasks(case, ctx)
-        core_engine.record_event(case, ctx, from_state=None, to_state=states.INITIAL,
+        engine.open_tasks(case, ctx)
+        engine.record_event(case, ctx, from_state=None, to_state=states.INITIAL,
                             changes={"child_name": case.child_name, "referral_source": case.referral_source,
                                      "incident": incident.number},
                             reason=None)
@@ -113,4 +110,4 @@ def create_case(actor: User, form) -> Case:
 
 
 def fire(actor: User | None, case: Case, trigger: str, version, form) -> Case:
-    return core_engine.fire(case, trigger, actor, version, form)
+    return engine.fire(case, trigger, actor, version, form)

@@ -1,5 +1,5 @@
-"""What each trigger of the case stores. Every function takes the engine's `Context` and only
-touches the session: the engine owns the transaction, checks and history.
+"""What each trigger of the case stores, and who can be put on a case team. Every function taking
+the engine's `Context` only touches the session: the engine owns the transaction, checks and history.
 
 Context-dependent validation (a suspect named as an interview attendee, an unknown sample) raises
 `Invalid` with the field it concerns; the engine rolls the whole transition back."""
@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from workflow.admin.models import User, UserRole
 from workflow.cases.models import (
+    TEAM_ROLES,
     Contact,
     CustodyTransfer,
     ForensicExam,
@@ -31,7 +32,7 @@ from workflow.core.extensions import db
 
 if TYPE_CHECKING:
     from workflow.core.engine import Context
-from workflow.cases.models import TEAM_ROLES
+
 
 # --- intake -----------------------------------------------------------------------------------
 

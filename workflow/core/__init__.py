@@ -1,1 +1,3 @@
-"""What every feature stands on: extensions, configuration, errors, the process vocabulary and its engine, clocks, jobs, sealing, money, forms, access and settings. Imports no feature."""
+"""What every feature stands on: extensions, configuration, errors, models of the engine, the process
+vocabulary and its engine, access (`can`), settings, clocks, jobs, sealing, identity numbers, money,
+forms, pages, the API's shared parts, serializers, diagrams and roles. Imports no feature."""

@@ -65,7 +65,8 @@ class Membership:
     relation: str
 
     def roles(self, user, subject) -> set[str]:
-        return {row.role for row in getattr(subject, self.relation) if row.user_id == user.id and row.role in user.roles}
+        return {row.role for row in getattr(subject, self.relation)
+                if row.user_id == user.id and row.role in user.roles}
 
     def sql(self, user, subject_id):
         return exists().where(getattr(self.model, self.subject_column) == subject_id, self.model.user_id == user.id,

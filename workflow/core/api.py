@@ -67,7 +67,7 @@ def _unexpected(exc: Exception):
     return error_response(500, "server_error", _("Something went wrong on our side; nothing was saved."))
 
 
-# --- authentication and request parsing ---------------------------------------------------------
+# --- request parsing and form binding -----------------------------------------------------------
 
 def json_object() -> dict:
     try:
@@ -163,5 +163,3 @@ def error_responses(*statuses: int) -> dict:
             409: "Wrong state, suspended case or stale version (nothing was changed)",
             422: "Invalid data (see `fields`) or an unmet guard (`guard_failed`)"}
     return {str(s): json_content(ref("Error"), text[s]) for s in statuses}
-
-

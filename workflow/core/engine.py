@@ -91,9 +91,8 @@ def transition_for(trigger: str, process: Process) -> Transition:
 def build_form(transition: Transition, subject: Subject | None, formdata: MultiDict | None = None,
                *, api: bool = False):
     """The trigger's form, bound to its choices (those the definition gives and those the form
-    derives from the subject). Pages prefix fields by trigger so several
-    forms can share one page; the API posts plain field names, carries no CSRF token and gives
-    amounts in fen."""
+    derives from the subject). Pages prefix fields by trigger so several forms can share one page;
+    the API posts plain field names, carries no CSRF token and gives amounts in fen."""
     if api:
         with amounts_in_fen():
             form = transition.form(formdata=formdata or MultiDict(), meta={"csrf": False})
@@ -242,8 +241,9 @@ def open_tasks(subject: Subject, ctx: Context) -> None:
 def record_event(subject: Subject, ctx: Context, *, from_state: str | None, to_state: str | None,
                  changes: dict, reason: str | None) -> None:
     db.session.add(Event(
-        **subject.owner_keys, actor_id=ctx.actor.id if ctx.actor else None, action=ctx.transition.trigger, from_state=from_state,
-        to_state=to_state, case_version=subject.version, changes=changes, reason=reason, created_at=ctx.now,
+        **subject.owner_keys, actor_id=ctx.actor.id if ctx.actor else None, action=ctx.transition.trigger,
+        from_state=from_state, to_state=to_state, case_version=subject.version, changes=changes, reason=reason,
+        created_at=ctx.now,
     ))
 
 

@@ -1,5 +1,5 @@
-"""Shared form pieces: the base action form, reason form, field helpers, and errors between forms
-and services."""
+"""Shared form pieces: the base action form, reason form, field helpers (money, resident ID numbers),
+and errors between forms and services."""
 from __future__ import annotations
 
 import re
@@ -108,6 +108,7 @@ class MoneyField(StringField):
             return self.raw_data[0]
         return "" if self.data is None else f"{self.data // 100}.{self.data % 100:02d}"
 
+
 _RESIDENT_ID = re.compile(r"^\d{17}[\dX]$")
 _WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _CHECK = "10X98765432"
@@ -127,6 +128,8 @@ def resident_id(form, field) -> None:  # noqa: ARG001 - WTForms validator signat
         raise ValidationError(_l("Not a valid 18-digit resident ID number (check digit mismatch)."))
 
 
+# --- form error helpers -------------------------------------------------------------------------
+
 def form_errors(form) -> dict[str, list[str]]:
     def flatten(errors, prefix=""):
         out: dict[str, list[str]] = {}
@@ -145,8 +148,6 @@ def form_errors(form) -> dict[str, list[str]]:
 
     return flatten({name: f.errors for name, f in form._fields.items() if f.errors})
 
-
-# --- form error helpers -------------------------------------------------------------------------
 
 def _field_at(form, path: str):
     """The (sub)field named by an error key such as `attendees` or `attendees-0-name`, or None."""

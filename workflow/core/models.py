@@ -143,7 +143,6 @@ def _events_are_append_only(mapper, connection, target) -> None:  # noqa: ARG001
     raise RuntimeError("case events are append-only")
 
 
-
 JOB_STATUSES = ("queued", "running", "done", "failed")
 
 

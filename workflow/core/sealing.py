@@ -23,6 +23,8 @@ def _encryption_key() -> bytes:
     return base64.urlsafe_b64decode(configured) if configured else development_key("encryption")
 
 
+# --- sealing ------------------------------------------------------------------------------------
+
 @lru_cache(maxsize=4)
 def _aead(key: bytes):
     from cryptography.hazmat.primitives.ciphers.aead import AESGCM

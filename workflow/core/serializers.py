@@ -24,10 +24,10 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
 
 from workflow.core import engine
-from workflow.core import process as definition
 from workflow.core.clocks import clock_of
 from workflow.core.forms import MoneyField
 from workflow.core.models import Task, utcnow
+from workflow.core.process import Transition, task_title
 
 # Form fields that are plumbing, not data.
 HIDDEN_FIELDS = ("version", "csrf_token")
@@ -53,6 +53,8 @@ def user_ref(user) -> dict | None:
     return {"id": user.id, "username": user.username, "name": user.full_name}
 
 
+# --- tasks and actions ------------------------------------------------------------------------
+
 def task_summary(task: Task, now: dt.datetime) -> dict:
     clock = clock_of(task, now)
     return {
@@ -62,7 +64,7 @@ def task_summary(task: Task, now: dt.datetime) -> dict:
         "aid_application_id": task.aid_application_id,
         "state": task.state,
         "role": task.role,
-        "title": definition.task_title(task),
+        "title": task_title(task),
         "assignee": user_ref(task.assignee),
         "opened_at": utc(task.opened_at),
         "started_at": utc(task.started_at),
@@ -90,7 +92,7 @@ def action_json(action: engine.Action) -> dict:
 
 # --- the workflow definition ------------------------------------------------------------------
 
-def blank_form(transition: definition.Transition):
+def blank_form(transition: Transition):
     """The trigger's form, unbound from any case, for describing its fields. Needs a request."""
     form = transition.form(formdata=None, meta={"csrf": False})
     try:  # static choices and the definition's (e.g. aid grounds, agencies); case-bound ones stay unknown
@@ -105,7 +107,7 @@ def field_names(form) -> list[str]:
 
 
 def process_json(process) -> dict:
-    def transition_json(t: definition.Transition) -> dict:
+    def transition_json(t: Transition) -> dict:
         return {"trigger": t.trigger, "label": str(t.label), "sources": list(t.sources), "dest": t.dest,
                 "roles": list(t.roles), "internal": t.internal, "automatic": t.automatic,
                 "allowed_while_suspended": t.allowed_while_suspended, "compartment": t.compartment,

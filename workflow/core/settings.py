@@ -4,8 +4,8 @@ Deployment and secrets come from the environment (`workflow.core.config`, read a
 Everything a centre decides for itself — approval thresholds, visit schedules, escalation times,
 clock lengths, the register's rate limits — is a setting: stored in the database when an
 administrator changed it, otherwise its default. Each feature declares its settings' defaults next
-to the code that uses them (`declare(...)` in the feature's `settings` module); the clock lengths
-are declared by the clocks of the process definitions themselves (`Clock.setting`).
+to the code that uses them (`settings.declare(...)` in that module, e.g. `workflow/aid/stages.py`);
+the clock lengths are declared by the clocks of the process definitions themselves (`Clock.setting`).
 """
 from __future__ import annotations
 

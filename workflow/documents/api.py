@@ -97,7 +97,7 @@ def generate_document(kind: str, subject_id: int):
     if item_id is not None and (not isinstance(item_id, int) or isinstance(item_id, bool)):
         raise Invalid(_("The submitted data is not valid."), {"item_id": [_("Must be an integer.")]})
     return job_accepted(operations.request_generation(g.api_user, subject, name, recipient, item_id=item_id,
-                                                   final=final))
+                                                      final=final))
 
 
 @bp.post("/<any(cases, aid):kind>/<int:subject_id>/documents/batch")
@@ -205,7 +205,8 @@ def openapi_part() -> tuple[dict, dict]:
             "responses": {**accepted, **error_responses(400, 401, 404, 422)}}},
         "/jobs/{job_id}": {"get": {"operationId": "getJob", "summary": "A job of mine: progress and result",
                                    "security": bearer, "parameters": job_id,
-                                   "responses": {"200": json_content(ref("Job"), "The job"), **error_responses(401, 404)}}},
+                                   "responses": {"200": json_content(ref("Job"), "The job"),
+                                                 **error_responses(401, 404)}}},
         "/jobs/{job_id}/archive": {"get": {"operationId": "getJobArchive", "summary": "The ZIP of a batch job",
                                            "security": bearer, "parameters": job_id,
                                            "responses": {"200": {"description": "application/zip"},

@@ -27,9 +27,7 @@ from workflow.admin.models import User
 from workflow.aid.models import AidApplication, AidLedgerEntry
 from workflow.cases.labels import CHOICES
 from workflow.cases.models import Case
-from workflow.core import jobs
-from workflow.core import process as definition
-from workflow.core import sealing as identity
+from workflow.core import jobs, sealing
 from workflow.core.access import can, require
 from workflow.core.clocks import local_today
 from workflow.core.errors import Invalid, NotFound, WorkflowError
@@ -37,7 +35,7 @@ from workflow.core.extensions import db
 from workflow.core.labels import choice_label
 from workflow.core.models import Event, Job, utcnow
 from workflow.core.money import yuan
-from workflow.core.process import DocumentSpec
+from workflow.core.process import DocumentSpec, process_of
 from workflow.documents import data, render
 from workflow.documents.labels import RECIPIENT_LABELS
 from workflow.documents.models import Document, IssueCounter
@@ -84,7 +82,7 @@ def document_key(spec: DocumentSpec, subject, item, recipient: str) -> str:
 
 
 def _spec(subject, name: str) -> DocumentSpec:
-    spec = definition.process_of(subject).by_document.get(name)
+    spec = process_of(subject).by_document.get(name)
     if spec is None:
         raise NotFound(_("Unknown document: %(name)s.", name=name))
     return spec
@@ -116,7 +114,7 @@ def offers(user: User, subject: Case | AidApplication) -> list[Offer]:
     for row in rows:
         by_key.setdefault(row.key.rsplit("/", 1)[0], []).append(row)
     found = []
-    for spec in definition.process_of(subject).documents:
+    for spec in process_of(subject).documents:
         if not can(user, f"read_document:{spec.name}", subject)[0]:
             continue
         may_generate = can(user, f"generate_document:{spec.name}", subject)
@@ -213,7 +211,7 @@ def issue_version(spec: DocumentSpec, subject, item, recipient: str, agency, *, 
         raise
     storage_key = f"{'sealed' if sealed else 'pdf'}/{secrets.token_hex(16)}.pdf"
     if sealed:
-        snapshot = {SEALED_DATA: base64.b64encode(identity.seal(snapshot, SEALED_DATA)).decode()}
+        snapshot = {SEALED_DATA: base64.b64encode(sealing.seal(snapshot, SEALED_DATA)).decode()}
     document = Document(
         key=key, version=doc["version"], kind=spec.name, title=doc["title"], recipient=recipient,
         status="final" if final else "draft", item_id=getattr(item, "id", None), agency_id=agency.id,
@@ -228,7 +226,7 @@ def issue_version(spec: DocumentSpec, subject, item, recipient: str, agency, *, 
 def snapshot_of(document: Document) -> dict:
     """The data a document was rendered from (opened, if it was issued sealed)."""
     if SEALED_DATA in document.data:
-        return identity.unseal(base64.b64decode(document.data[SEALED_DATA]), SEALED_DATA)
+        return sealing.unseal(base64.b64decode(document.data[SEALED_DATA]), SEALED_DATA)
     return document.data
 
 

@@ -22,8 +22,6 @@ from workflow.core.models import one_of, utcnow
 # resolves them from its registry once `create_app` has imported every feature.
 
 VISIT_MODES = ("home", "school", "phone")
-
-
 REFERRAL_KINDS = ("minimum_living_allowance", "fee_waiver", "disability_certificate", "legal_aid",
                   "psychological_counselling", "protection_order", "student_aid", "civil_support_prosecution",
                   "employment_guidance", "other")

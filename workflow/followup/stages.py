@@ -17,7 +17,6 @@ if TYPE_CHECKING:
 settings.declare(visit_schedule_months=[1, 3, 6])
 
 
-
 # --- "judicial aid +" referrals -----------------------------------------------------------------
 
 def _new_referral(ctx: Context, row: dict, field: str, visit=None) -> Referral:

@@ -39,5 +39,3 @@ def read_notification(notification_id: int):
 @bp.post("/notifications/read")
 def read_all_notifications():
     return jsonify(marked=notification_service.mark_read(g.api_user))
-
-

@@ -36,10 +36,9 @@ from workflow.aid.models import AidApplication
 from workflow.cases import definition
 from workflow.cases.models import Case
 from workflow.core import mail, settings
-from workflow.core import process as core_process
 from workflow.core.extensions import db
 from workflow.core.models import Task, utcnow
-from workflow.core.process import derived_roles
+from workflow.core.process import derived_roles, task_title
 from workflow.inbox.labels import NOTIFICATION_LABELS
 from workflow.inbox.models import Notification
 
@@ -217,7 +216,7 @@ def _email(notification: Notification):
                 else f"/cases/{task.case_id}")
         body = "\n".join([
             _("Case or application: %(number)s", number=subject_number(task)),
-            _("Task: %(title)s", title=core_process.task_title(task)),
+            _("Task: %(title)s", title=task_title(task)),
             _("Due: %(due)s", due=format_datetime(notification.task_due_at, "medium")),
             "",
             _("Open OneStop to see it: %(link)s", link=current_app.config["BASE_URL"] + path),

@@ -36,7 +36,8 @@ def _in_scope(user: User, scope: str):
     if scope == "overdue":
         # Supervisors see their whole centre's late work (they are who it escalates to). A suspended
         # case's clocks stand still: its tasks are not overdue.
-        return and_(or_(_mine(user), visible_cases(user)), Task.due_at < utcnow(), Case.suspended_at.is_(None), Case.state.not_in(CASE.terminal))
+        return and_(or_(_mine(user), visible_cases(user)), Task.due_at < utcnow(), Case.suspended_at.is_(None),
+                    Case.state.not_in(CASE.terminal))
     if scope == "centre":
         return CENTRE_SUPERVISOR.sql(user, Case)
     raise ValueError(scope)

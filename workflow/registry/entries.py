@@ -77,7 +77,7 @@ def _columns(values: dict, hasher: identity.Hasher) -> dict:
 
 def _sealed_values(values: dict) -> bytes:
     return sealing.seal({k: v.isoformat() if isinstance(v, dt.date) else v for k, v in values.items()},
-                         ENTRY_PURPOSE)
+                        ENTRY_PURPOSE)
 
 
 def _unsealed_values(blob: bytes) -> dict:

@@ -4,8 +4,9 @@
   other document types as 5–32 letters and digits) and normalised.
 - Matching uses keyed hashes (HMAC-SHA256 with REGISTRY_HMAC_KEY) of the ID number and of the
   normalised name with the birth date.
-- The person's details are sealed with AES-256-GCM (REGISTRY_ENCRYPTION_KEY); each sealed value
-  names its purpose as associated data, so an entry's value cannot pass for an inquiry's."""
+- The person's details are sealed (`workflow.core.sealing`: AES-256-GCM with REGISTRY_ENCRYPTION_KEY);
+  each sealed value names its purpose as associated data, so an entry's value cannot pass for an
+  inquiry's."""
 from __future__ import annotations
 
 import datetime as dt

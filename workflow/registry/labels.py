@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 
-# The register. Category labels are for maintainers: no page or answer an employer sees uses them.
 REGISTRY_CATEGORY_LABELS = {
     "conviction_rape": _l("Conviction: rape"),
     "conviction_indecency": _l("Conviction: indecency"),

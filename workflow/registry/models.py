@@ -28,8 +28,6 @@ from workflow.core.models import one_of, utcnow
 # Models of other features are named, not imported (features import downwards only): SQLAlchemy
 # resolves them from its registry once `create_app` has imported every feature.
 
-# --- the register of offenders against minors ---------------------------------------------------
-
 # Conviction for rape, indecency, child molestation or a similar offence; a relevant
 # non-prosecution; an administrative penalty for indecency; an employment ban (until a day or for life).
 REGISTRY_CATEGORIES = ("conviction_rape", "conviction_indecency", "conviction_molestation", "conviction_similar",

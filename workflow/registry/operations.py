@@ -150,7 +150,7 @@ class Applicant:
 
     def sealed(self) -> bytes:
         return sealing.seal({"name": self.name, "id_type": self.id_type, "id_number": self.id_number,
-                              "birth_date": self.birth_date.isoformat()}, INQUIRY_PURPOSE)
+                             "birth_date": self.birth_date.isoformat()}, INQUIRY_PURPOSE)
 
 
 def applicant(data: dict) -> Applicant:

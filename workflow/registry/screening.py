@@ -255,4 +255,3 @@ def result_csv(user: User, job_id: int) -> bytes:
 
 def template_csv() -> bytes:
     return ("\ufeff" + TEMPLATE).encode()
-

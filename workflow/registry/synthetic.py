@@ -2,8 +2,8 @@
 
 `entries` writes N entries in force straight into the database (bulk Core inserts in chunks, no
 four-eyes history: they stand for a register already approved), each with a valid 18-digit
-resident ID (correct check digit), its keyed hashes (`registry_identity.Hasher`) and its sealed person
-(`core_sealing.seal`), in a mix of categories that includes ended and lifelong bans.
+resident ID (correct check digit), its keyed hashes (`identity.Hasher` of the register) and its sealed
+person (`sealing.seal`), in a mix of categories that includes ended and lifelong bans.
 `applicants_csv` writes a batch file in the downloadable template's layout whose rows are H ID
 hits on entries in force and otherwise valid ID numbers that match no entry (by ID or by name
 and birth date).
@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from flask import current_app
 
 from workflow.core import identity as core_identity
-from workflow.core import sealing as core_sealing
+from workflow.core import sealing
 from workflow.core.clocks import local_today
 from workflow.core.extensions import db
 from workflow.core.models import utcnow
@@ -125,9 +125,10 @@ def _rows(start: int, stop: int, seed: int, created_by_id: int | None, today: dt
         number, born = numbers(i)
         name = _name(rng, ENTRY_GIVEN)
         record = _record(rng, today)
-        person = {"name": name, "id_type": registry_identity.RESIDENT_ID, "id_number": number, "birth_date": born.isoformat()}
+        person = {"name": name, "id_type": registry_identity.RESIDENT_ID, "id_number": number,
+                  "birth_date": born.isoformat()}
         values = {"status": "active", "id_type": registry_identity.RESIDENT_ID, "id_hmac": hasher.id_number(number),
-                  "name_dob_hmac": hasher.name_dob(name, born), "person": core_sealing.seal(person, ENTRY_PURPOSE),
+                  "name_dob_hmac": hasher.name_dob(name, born), "person": sealing.seal(person, ENTRY_PURPOSE),
                   **record, "incident_id": None, "version": 1, "created_by_id": created_by_id, "created_at": now,
                   "updated_at": now}
         rows.append(tuple(convert(values[column]) if convert else values[column]
@@ -271,4 +272,3 @@ def synthesize(entry_count: int, applicant_count: int, hit_count: int, out, *, s
         raise ValueError(f"only {len(done.hits)} entries in force for {hit_count} hits")
     applicants_csv(out, applicant_count, done.hits, entry_count=entry_count, seed=seed)
     return done
-
