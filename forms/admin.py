@@ -7,9 +7,9 @@ from wtforms import BooleanField, DateField, IntegerField, PasswordField, Select
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from workflow.admin.labels import AGENCY_KIND_LABELS, AGENCY_KINDS, CALENDAR_KIND_LABELS
-from workflow.core import process as definition
 from workflow.core.forms import MoneyField, MultiCheckboxField
 from workflow.core.labels import CLOCK_UNIT_LABELS
+from workflow.core.process import clock_settings
 from workflow.core.roles import AID_LEVEL_LABELS, AID_LEVELS, ROLE_LABELS, ROLES, SEX_CHOICES
 
 
@@ -85,7 +85,7 @@ def settings_form() -> SettingsForm:
     clocks = {
         key: IntegerField(_l("%(task)s (%(unit)s)", task=spec.title, unit=CLOCK_UNIT_LABELS[clock.unit]),
                           validators=[InputRequired(), NumberRange(min=1, max=MAX_CLOCK[clock.unit])])
-        for key, (clock, spec) in definition.clock_settings().items()
+        for key, (clock, spec) in clock_settings().items()
     }
     form_class = type("ClockSettingsForm", (SettingsForm,), clocks)
     form = form_class()

@@ -8,16 +8,14 @@ from flask_wtf.file import FileField, FileRequired
 from wtforms import BooleanField, DateField, HiddenField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
+from workflow.registry.labels import ID_TYPE_LABELS, REGISTRY_CATEGORY_LABELS
+
 
 def id_type_choices():
-    from workflow.registry.labels import ID_TYPE_LABELS
-
     return list(ID_TYPE_LABELS.items())
 
 
 def category_choices():
-    from workflow.registry.labels import REGISTRY_CATEGORY_LABELS
-
     return list(REGISTRY_CATEGORY_LABELS.items())
 
 

@@ -6,6 +6,7 @@ from wtforms import BooleanField, DateField, FieldList, FormField, SelectField, 
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from workflow.cases.labels import CONTACT_KIND_CHOICES, OFFENCE_CHOICES, REFERRAL_SOURCE_CHOICES, SEX_CHOICES
+from workflow.core.clocks import local_today
 from workflow.core.forms import ActionForm, SubForm, filled_rows, resident_id
 
 
@@ -46,8 +47,6 @@ class CreateCaseForm(ActionForm):
             raise ValidationError(_l("Choose the offence type, or give an existing incident number."))
 
     def validate_child_birth_date(self, field) -> None:
-        from workflow.core.clocks import local_today
-
         if field.data and field.data > local_today():
             raise ValidationError(_l("The birth date is in the future."))
 

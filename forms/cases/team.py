@@ -5,16 +5,8 @@ from flask_babel import lazy_gettext as _l
 from wtforms import SelectField
 from wtforms.validators import DataRequired
 
+from workflow.cases.labels import TEAM_ROLE_CHOICES
 from workflow.core.forms import ActionForm
-
-TEAM_ROLE_CHOICES = [
-    ("intake_officer", _l("Intake officer")),
-    ("examiner", _l("Examiner")),
-    ("interviewer", _l("Interviewer")),
-    ("psychologist", _l("Psychologist")),
-    ("case_prosecutor", _l("Case prosecutor")),
-    ("social_worker", _l("Social worker")),
-]
 
 
 class AssignMemberForm(ActionForm):

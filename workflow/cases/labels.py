@@ -13,9 +13,19 @@ from workflow.aid.labels import (
     PAYMENT_METHOD_CHOICES,
     RECOVERY_REASON_CHOICES,
 )
-from workflow.core.roles import SEX_CHOICES
+from workflow.core.roles import ROLE_LABELS, SEX_CHOICES
 from workflow.followup.labels import REFERRAL_KIND_CHOICES, REFERRAL_REPLY_CHOICES, VISIT_MODE_CHOICES
 
+# Roles that can be members of a case team (the others never read case content).
+TEAM_ROLES = (
+    "intake_officer",
+    "examiner",
+    "interviewer",
+    "psychologist",
+    "case_prosecutor",
+    "social_worker",
+)
+TEAM_ROLE_CHOICES = [(role, ROLE_LABELS[role]) for role in TEAM_ROLES]
 RISK_CHOICES = [("low", _l("Low")), ("medium", _l("Medium")), ("high", _l("High"))]
 PLAN_CHOICES = [("sessions", _l("Sessions at the centre")), ("external_referral", _l("External referral"))]
 ATTENDEE_ROLE_CHOICES = [

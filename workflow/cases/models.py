@@ -19,6 +19,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from workflow.admin.models import Agency, User
+from workflow.cases.labels import TEAM_ROLES
 from workflow.core.extensions import db
 from workflow.core.models import Event, Task, one_of, utcnow
 from workflow.core.roles import SEXES
@@ -26,15 +27,6 @@ from workflow.core.roles import SEXES
 # Models of other features are named, not imported (features import downwards only): SQLAlchemy
 # resolves them from its registry once `create_app` has imported every feature.
 
-# Roles that can be members of a case team (the others never read case content).
-TEAM_ROLES = (
-    "intake_officer",
-    "examiner",
-    "interviewer",
-    "psychologist",
-    "case_prosecutor",
-    "social_worker",
-)
 REFERRAL_SOURCES = ("police", "hospital", "school_report", "hotline_12338", "womens_federation", "self")
 ATTENDEE_ROLES = ("interviewer", "psychologist", "guardian", "appropriate_adult", "interpreter", "recorder", "other")
 RISK_LEVELS = ("low", "medium", "high")

@@ -2,27 +2,20 @@
 from __future__ import annotations
 
 from flask_babel import gettext as _
-from sqlalchemy import exists, or_, select
+from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from workflow.admin.models import Agency, User
 from workflow.cases import definition, states
 from workflow.cases.models import Case, Contact, Incident, Suspect, TeamMember
+from workflow.cases.permissions import visible_cases
 from workflow.core import engine, forms
 from workflow.core.access import get_visible, require
 from workflow.core.errors import Invalid, WorkflowError
 from workflow.core.extensions import db
 from workflow.core.models import utcnow
 from workflow.core.numbering import next_number
-
-
-def visible_cases_filter(user: User):
-    """SQL condition for the cases a user may open: on the team, or supervisor of the centre."""
-    on_team = exists().where(TeamMember.case_id == Case.id, TeamMember.user_id == user.id)
-    if "supervisor" in user.roles:
-        return or_(on_team, Case.centre_id == user.agency_id)
-    return on_team
 
 
 def get_case(user: User, case_id: int) -> Case:
@@ -32,7 +25,7 @@ def get_case(user: User, case_id: int) -> Case:
 
 def search_cases(user: User, query: str = "", state: str = "", page: int = 1, per_page: int = 50):
     require(user, "list_cases")
-    stmt = select(Case).join(Incident).where(visible_cases_filter(user))
+    stmt = select(Case).join(Incident).where(visible_cases(user))
     query = query.strip()
     if query:
         like = f"%{query}%"
@@ -69,7 +62,7 @@ def create_case(actor: User, form) -> Case:
     if number:
         incident = db.session.scalar(select(Incident).where(Incident.number == number))
         if incident is None or not db.session.scalar(
-                select(Case.id).where(Case.incident_id == incident.id, visible_cases_filter(actor)).limit(1)):
+                select(Case.id).where(Case.incident_id == incident.id, visible_cases(actor)).limit(1)):
             # Attaching to an incident requires access to one of its cases.
             raise Invalid(_("No incident with this number among your cases."),
                           {"incident_number": [_("Unknown incident number.")]})

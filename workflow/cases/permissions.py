@@ -9,7 +9,8 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 
 from workflow.cases.definition import CREATE
-from workflow.cases.models import TEAM_ROLES, Case, TeamMember
+from workflow.cases.labels import TEAM_ROLES
+from workflow.cases.models import Case, TeamMember
 from workflow.core import access
 from workflow.core.access import ALLOWED, AgencyRole, Answer, Membership, SubjectAccess, Visibility, deny, rule
 

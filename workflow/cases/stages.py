@@ -12,8 +12,8 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from workflow.admin.models import User, UserRole
+from workflow.cases.labels import TEAM_ROLES
 from workflow.cases.models import (
-    TEAM_ROLES,
     Contact,
     CustodyTransfer,
     ForensicExam,

@@ -11,7 +11,8 @@ from wtforms import Form, HiddenField, SelectMultipleField, StringField, TextAre
 from wtforms.fields import FieldList, FormField
 from wtforms.validators import DataRequired, Length, ValidationError
 
-from workflow.core.money import _AMOUNTS_IN_FEN, MAX_FEN, yuan
+from workflow.core.identity import check_digit
+from workflow.core.money import MAX_FEN, amounts_are_fen, yuan
 
 
 class ActionForm(FlaskForm):
@@ -90,7 +91,7 @@ class MoneyField(StringField):
         raw = (valuelist[0] if valuelist else "").strip()
         if not raw:
             return
-        if _AMOUNTS_IN_FEN.get():
+        if amounts_are_fen():
             if not re.fullmatch(r"\d{1,13}", raw):
                 raise ValueError(_l("An amount must be a positive whole number of fen (1 yuan = 100 fen)."))
             fen = int(raw)
@@ -109,22 +110,13 @@ class MoneyField(StringField):
         return "" if self.data is None else f"{self.data // 100}.{self.data % 100:02d}"
 
 
-_RESIDENT_ID = re.compile(r"^\d{17}[\dX]$")
-_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
-_CHECK = "10X98765432"
-
-
-def resident_id_is_valid(value: str) -> bool:
-    """GB 11643 18-digit resident identity number with its ISO 7064 MOD 11-2 check digit."""
-    value = value.upper()
-    if not _RESIDENT_ID.match(value):
-        return False
-    total = sum(int(d) * w for d, w in zip(value[:17], _WEIGHTS))
-    return _CHECK[total % 11] == value[17]
+_RESIDENT_ID = re.compile(r"\d{17}[\dX]")
 
 
 def resident_id(form, field) -> None:  # noqa: ARG001 - WTForms validator signature
-    if field.data and not resident_id_is_valid(field.data.strip()):
+    """A GB 11643 18-digit resident identity number with its ISO 7064 MOD 11-2 check digit."""
+    value = (field.data or "").strip().upper()
+    if value and not (_RESIDENT_ID.fullmatch(value) and check_digit(value[:17]) == value[17]):
         raise ValidationError(_l("Not a valid 18-digit resident ID number (check digit mismatch)."))
 
 

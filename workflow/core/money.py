@@ -10,6 +10,11 @@ MAX_FEN = 10**12  # ten billion yuan: far above any aid, far below integer overf
 _AMOUNTS_IN_FEN: ContextVar[bool] = ContextVar("amounts_in_fen", default=False)
 
 
+def amounts_are_fen() -> bool:
+    """True while the API builds a form (see `amounts_in_fen`)."""
+    return _AMOUNTS_IN_FEN.get()
+
+
 @contextmanager
 def amounts_in_fen():
     token = _AMOUNTS_IN_FEN.set(True)

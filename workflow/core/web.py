@@ -11,6 +11,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 
 from workflow.core.access import can
+from workflow.core.api import HTTP_CODES
 from workflow.core.clocks import clock_of
 from workflow.core.process import PROCESSES, task_title
 
@@ -31,9 +32,7 @@ def _security_headers(response):
 
 def _error_page(status: int, message: str):
     if request.path.startswith("/api/"):
-        code = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
-                405: "method_not_allowed", 409: "conflict", 413: "too_large", 422: "invalid",
-                429: "rate_limited"}.get(status, "server_error")
+        code = HTTP_CODES.get(status, "server_error")
         return jsonify(error=code, message=message), status
     return render_template("error.html", status=status, message=message), status
 

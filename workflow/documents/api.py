@@ -11,7 +11,7 @@ from flask_babel import gettext as _
 from workflow.aid.api import visible_application
 from workflow.cases.api import visible_case
 from workflow.core.api import bp, error_responses, json_content, json_object, ref
-from workflow.core.errors import Invalid, NotFound
+from workflow.core.errors import Invalid
 from workflow.core.models import Job
 from workflow.core.process import RECIPIENTS
 from workflow.core.serializers import utc
@@ -119,8 +119,6 @@ def job_archive(job_id: int):
 
 
 def _document(document_id: int) -> Document:
-    if document_id > 2**31 - 1:
-        raise NotFound(_("Document not found."))
     return operations.get_document(g.api_user, document_id)
 
 

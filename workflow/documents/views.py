@@ -10,20 +10,19 @@ from flask_login import current_user, login_required
 
 from forms.documents import BatchDocumentsForm, GenerateDocumentForm, VerifyForm
 from workflow.aid import operations as aid_service
-from workflow.aid.models import AidApplication
 from workflow.cases import operations as case_service
-from workflow.cases.models import Case
 from workflow.core import jobs
 from workflow.core.errors import WorkflowError
 from workflow.documents import operations
 
 bp = Blueprint("documents", __name__)
-SUBJECTS = {"cases": (Case, case_service.get_case), "aid": (AidApplication, aid_service.get_application)}
+# The subjects by URL segment: the service that loads one the user may see.
+SUBJECTS = {"cases": case_service.get_case, "aid": aid_service.get_application}
 
 
 def _subject(kind: str, subject_id: int):
     try:
-        return SUBJECTS[kind][1](current_user, subject_id)
+        return SUBJECTS[kind](current_user, subject_id)
     except WorkflowError as exc:
         abort(404 if exc.status == 404 else exc.status)
 
