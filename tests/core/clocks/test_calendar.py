@@ -536,7 +536,6 @@ def test_only_administrators_see_or_change_the_calendar(app, pages):
     assert fresh_calendar(app).add_working_days(D(2026, 10, 9), 1) == D(2026, 10, 10)
 
 
-
 PUBLISHED_2027 = """
 [[holiday]]
 name = "国庆节"
