@@ -141,6 +141,8 @@ def roles_text(roles) -> str:
 
 
 def view(user, subject) -> Answer:
+    if subject is None:
+        raise ValueError("viewing needs a case or an aid application")
     if acting_roles(user, subject):
         return ALLOWED
     # 404, not 403: a stranger must not learn that the case (or application) exists.
