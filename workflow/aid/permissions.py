@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 
+from workflow.cases.permissions import ON_TEAM
 from workflow.core import access
 from workflow.core.access import Answer, SubjectAccess, rule
 
@@ -14,7 +15,7 @@ def aid_roles(user, application) -> set[str]:
     roles = set()
     if user.agency_id == application.agency_id:
         roles |= user.roles & set(AID_DEPARTMENT_ROLES)
-    if "case_prosecutor" in user.roles and "case_prosecutor" in application.case.member_roles(user):
+    if "case_prosecutor" in ON_TEAM.roles(user, application.case):
         roles.add("case_prosecutor")
     if "aid_officer" in user.roles and user.agency_id != application.agency_id and any(
             v.agency_id == user.agency_id for v in application.verifications):

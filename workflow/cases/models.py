@@ -164,8 +164,6 @@ class Case(db.Model):
                 return row.user
         return None
 
-    def member_roles(self, user: User) -> set[str]:
-        return {row.role for row in self.team if row.user_id == user.id}
 
     @property
     def guardians(self) -> list[Contact]:
