@@ -45,7 +45,7 @@ EMPLOYER, SINGLE_EMPLOYER, MAINTAINER = "bench_hr", "bench_hr_single", "bench_ma
 ENV = {
     "SECRET_KEY": "bench-secret-key-not-for-production",
     "REGISTRY_HMAC_KEY": "bench-registry-hmac-key-0123456789abcdef",
-    "REGISTRY_ENCRYPTION_KEY": base64.urlsafe_b64encode(b"b" * 32).decode(),
+    "REGISTRY_ENCRYPTION_KEY": base64.urlsafe_b64encode(bytes(range(32))).decode(),
     "ONESTOP_ENV": "development",
     "ONESTOP_ESCALATION_RUNNER": "off",
     "ONESTOP_JOB_RUNNER": "inprocess",

@@ -20,6 +20,7 @@ from sqlalchemy import text
 from workflow import ROOT, create_app
 from workflow.admin import calendar
 from workflow.admin.models import Agency, AverageWage
+from workflow.admin.signin import enrol_with
 from workflow.admin.users import create_user
 from workflow.core.clocks import local_today
 from workflow.core.extensions import db
@@ -55,6 +56,7 @@ USERS = {
     "kindergarten_hr": ("F", ["employer_hr"]),  # another employer
     "auditor": ("M", ["auditor"]),
     "admin": ("M", ["admin"]),
+    "admin_2": ("F", ["admin"]),  # the second administrator who approves (four-eyes)
     # Same roles, another centre: never on our teams.
     "other_supervisor": ("F", ["supervisor"]),
     "other_examiner": ("F", ["examiner"]),
@@ -76,6 +78,10 @@ def _config(uri: str) -> dict:
         "WTF_CSRF_ENABLED": False,
         "ARGON2_TIME_COST": 1,
         "ARGON2_MEMORY_COST": 1024,
+        # Tests sign in dozens of times a minute from one address; tests/security sets real limits.
+        "RATE_LIMIT_LOGIN": "10000 per minute",
+        "RATE_LIMIT_TOKENS": "10000 per minute",
+        "RATE_LIMIT_VERIFY": "10000 per minute",
     }
 
 
@@ -179,6 +185,8 @@ def users(app) -> dict:
             agency = centre
         made[key] = create_user(username=key, password=PASSWORD, full_name=f"{key} 测试", sex=sex, roles=roles,
                                 agency=agency, aid_level=AID_LEVELS.get(key))
+        enrol_with(made[key], page_clients.otp_secret(key))
+    db.session.commit()
     return made
 
 
@@ -194,17 +202,10 @@ def make_case(users):
 
 
 @pytest.fixture
-def login(client):
-    def do(username: str, password: str = PASSWORD):
-        return client.post("/login", data={"username": username, "password": password})
-
-    return do
-
-
-@pytest.fixture
 def api_token(client):
     def get(username: str, password: str = PASSWORD) -> dict:
-        response = client.post("/api/v1/tokens", json={"username": username, "password": password})
+        response = client.post("/api/v1/tokens", json={"username": username, "password": password,
+                                                       "otp": page_clients.fresh_code(username)})
         assert response.status_code == 201, response.get_json()
         return {"Authorization": f"Bearer {response.get_json()['token']}"}
 

@@ -1,10 +1,40 @@
 """Page-test helpers on top of the shared fixtures (the `pages` fixture): one logged-in test client
-per user."""
+per user, and signing in with the second factor (every test user is enrolled with a known secret)."""
 from __future__ import annotations
 
+import base64
+import hashlib
 import re
 
+import pyotp
+from sqlalchemy import update
+
+from workflow.admin.models import User
+from workflow.core.extensions import db
+
 PASSWORD = "password-123"  # the password tests/conftest.py gives every user
+
+
+def otp_secret(username: str) -> str:
+    """The TOTP secret tests/conftest.py enrols `username` with."""
+    return base64.b32encode(hashlib.sha1(f"otp:{username}".encode()).digest()).decode()
+
+
+def fresh_code(username: str) -> str:
+    """A code the server accepts now. Tests sign in far more often than people do: when this
+    window's code was used already, it is as if the next window had come (the replay rule itself
+    is tested in tests/security/test_second_factor.py)."""
+    db.session.execute(update(User).where(User.username == username).values(otp_last_counter=None))
+    db.session.commit()
+    return pyotp.TOTP(otp_secret(username)).now()
+
+
+def sign_in(client, username: str, password: str = PASSWORD):
+    """Password, then the code: the response of the code step (302 to the inbox when it worked)."""
+    response = client.post("/login", data={"username": username, "password": password})
+    assert response.status_code == 302 and response.headers["Location"].endswith("/login/code"), \
+        (response.status_code, response.get_data(as_text=True)[:300])
+    return client.post("/login/code", data={"code": fresh_code(username)})
 
 
 class _Client:
@@ -40,7 +70,7 @@ class Pages:
     def as_(self, username: str) -> _Client:
         if username not in self._clients:
             client = _Client(self.app)
-            response = client.post("/login", data={"username": username, "password": PASSWORD})
+            response = sign_in(client, username)
             assert response.status_code == 302, response.get_data(as_text=True)[:300]
             self._clients[username] = client
         return self._clients[username]

@@ -13,9 +13,9 @@ from types import SimpleNamespace
 from flask import Flask, has_request_context, request, session
 from werkzeug.routing import IntegerConverter
 
-from workflow.core import config, web
+from workflow.core import config, sealing, web
 from workflow.core.config import ROOT
-from workflow.core.extensions import babel, csrf, db, login_manager, migrate
+from workflow.core.extensions import babel, csrf, db, limiter, login_manager, migrate
 from workflow.core.models import MAX_ID
 
 __all__ = ["ROOT", "create_app"]
@@ -54,7 +54,7 @@ def _features(app: Flask) -> None:
     from workflow.admin import labels as admin_labels
     from workflow.admin import permissions as admin_permissions  # noqa: F401 - its rules
     from workflow.admin import views as admin_views
-    from workflow.admin.users import load_session_user
+    from workflow.admin.sessions import load_user
     from workflow.aid import api as aid_api  # noqa: F401 - its routes
     from workflow.aid import labels as aid_labels
     from workflow.aid import permissions as aid_permissions  # noqa: F401 - its rules
@@ -84,7 +84,7 @@ def _features(app: Flask) -> None:
     from workflow.registry import permissions as registry_permissions  # noqa: F401 - its rules
     from workflow.registry import views as registry_views
 
-    login_manager.user_loader(load_session_user)
+    login_manager.user_loader(load_user)
     # The api and permissions modules imported above registered their routes and rules.
     for module in (auth, inbox_views, cases_views, aid_views, admin_views, notification_views, documents_views,
                    registry_views):
@@ -122,5 +122,10 @@ def create_app(test_config: dict | None = None) -> Flask:
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.session_protection = "strong"
+    limiter.init_app(app)
     _features(app)
+    with app.app_context():  # keys that do not fit the stored data stop the start, not each inquiry
+        sealing.check_keys()
+        db.session.remove()
+        db.engine.dispose()  # no connection outlives the factory: a forking server would share it
     return app

@@ -224,7 +224,7 @@ def openapi_document() -> dict:
                         {"name": "per_page", "in": "query",
                          "schema": {"type": "integer", "minimum": 1, "maximum": MAX_PER_PAGE}}],
                     "responses": {"200": json_content(ref("CaseList"), "A page of case summaries"),
-                                  **error_responses(400, 401, 403)}},
+                                  **error_responses(400, 401, 403, 404)}},
             "post": {"operationId": "createCase", "summary": "Create a referral (the create trigger)",
                      "security": bearer,
                      "requestBody": {"required": True,

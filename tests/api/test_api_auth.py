@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import page_clients
 import pytest
 
 from tests.conftest import PASSWORD
@@ -11,7 +12,8 @@ from workflow.core.extensions import db
 
 
 def test_issue_token_and_use_it(client, users):
-    response = client.post("/api/v1/tokens", json={"username": "examiner", "password": PASSWORD})
+    response = client.post("/api/v1/tokens", json={"username": "examiner", "password": PASSWORD,
+                                                   "otp": page_clients.fresh_code("examiner")})
     assert response.status_code == 201
     body = response.get_json()
     assert body["token"] and body["token_type"] == "Bearer"
@@ -72,7 +74,7 @@ def test_deactivating_a_user_kills_their_tokens(client, users, api, api_token):
 def test_unknown_api_paths_and_methods_are_json(client, users, api):
     api.error(client.get("/api/v1/nothing-here"), 404, "not_found")
     api.error(client.get("/api/v1/cases/abc", headers=api.headers("examiner")), 404)
-    api.error(client.get("/api/v1/tokens"), 405, "method_not_allowed")
+    api.error(client.put("/api/v1/tokens"), 405, "method_not_allowed")
     api.error(client.delete("/api/v1/cases", headers=api.headers("examiner")), 405)
     assert client.get("/api/v1/tasks").headers["Cache-Control"] == "no-store"
 

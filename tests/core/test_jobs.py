@@ -85,6 +85,7 @@ def test_rq_workers_run_queued_jobs(app, users, redis_url, monkeypatch):
 
     app.config.update(JOB_RUNNER="rq", REDIS_URL=redis_url)
     monkeypatch.setenv("DATABASE_URL", app.config["SQLALCHEMY_DATABASE_URI"])
+    monkeypatch.setenv("SECRET_KEY", app.config["SECRET_KEY"])  # the keys the database was started with
     monkeypatch.setenv("ONESTOP_ESCALATION_RUNNER", "off")
     monkeypatch.setattr(worker, "_worker_app", None)
     job = jobs.submit("test_count", users["supervisor"], {}, total=2)

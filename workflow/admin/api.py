@@ -1,13 +1,15 @@
-"""Bearer tokens of the JSON API: issuing them, and authenticating every request with one."""
+"""Bearer tokens of the JSON API: issuing them (password and second-factor code), listing and
+revoking them, and authenticating every request with one."""
 from __future__ import annotations
 
 from flask import g, jsonify, request
 from flask_babel import gettext as _
 
-from workflow.admin import users as user_service
+from workflow.admin import sessions, signin
 from workflow.core import serializers
 from workflow.core.api import PUBLIC_ENDPOINTS, Unauthorized, bp, json_object
 from workflow.core.errors import Invalid
+from workflow.core.extensions import rate_limit
 
 
 @bp.before_request
@@ -16,15 +18,21 @@ def _authenticate() -> None:
         return
     header = request.headers.get("Authorization", "")
     scheme, _sep, token = header.partition(" ")
-    user = user_service.user_for_token(token.strip()) if scheme.lower() == "bearer" and token.strip() else None
-    if user is None:
+    row = sessions.token_row(token.strip()) if scheme.lower() == "bearer" and token.strip() else None
+    if row is None:
         raise Unauthorized(_("A valid Bearer token is required."))
-    g.api_user = user
+    g.api_user, g.api_token = row.user, row
+
+
+def _token_json(row, current_id: int | None = None) -> dict:
+    return {"id": row.id, "created_at": serializers.utc(row.created_at), "expires_at": serializers.utc(row.expires_at),
+            "current": row.id == current_id}
 
 
 # --- endpoints ----------------------------------------------------------------------------------
 
 @bp.post("/tokens")
+@rate_limit("tokens")
 def issue_token():
     body = json_object()
     username, password, otp = body.get("username"), body.get("password"), body.get("otp")
@@ -34,8 +42,39 @@ def issue_token():
         fields["otp"] = [_("Must be a string.")]
     if fields:
         raise Invalid(_("The submitted data is not valid."), fields)
-    user = user_service.authenticate(username, password)
-    if user is None:
-        raise Unauthorized(_("Wrong username, password or one-time code."))
-    token, expires = user_service.issue_token(user)
-    return jsonify(token=token, token_type="Bearer", expires_at=serializers.utc(expires)), 201
+    user = signin.check_password(username, password, "api")
+    if not user.enrolled:
+        raise Unauthorized(_("Set up the second factor first: log in on the web pages once."),
+                           code="otp_not_enrolled")
+    if not otp:
+        raise Unauthorized(_("The one-time code of your authenticator app (otp) is required."), code="otp_required")
+    signin.check_code(user, otp, "api")
+    token, row = sessions.issue_token(user)
+    return jsonify(token=token, token_type="Bearer", id=row.id, expires_at=serializers.utc(row.expires_at)), 201
+
+
+@bp.get("/tokens")
+def list_tokens():
+    """My API tokens that have not expired (never their secrets)."""
+    return jsonify(tokens=[_token_json(row, g.api_token.id) for row in sessions.tokens_of(g.api_user)])
+
+
+@bp.delete("/tokens/current")
+def revoke_current_token():
+    sessions.revoke_token(g.api_user, g.api_token.id)
+    return "", 204
+
+
+@bp.delete("/tokens/<int:token_id>")
+def revoke_token(token_id: int):
+    sessions.revoke_token(g.api_user, token_id)
+    return "", 204
+
+
+@bp.errorhandler(signin.AccountLocked)
+def _locked(exc: signin.AccountLocked):
+    response = jsonify(error=exc.code, message=exc.message)
+    response.status_code = exc.status
+    response.headers["Retry-After"] = str(exc.retry_after)
+    return response
+

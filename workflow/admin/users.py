@@ -1,61 +1,19 @@
-"""Accounts: password hashing (Argon2), log-in, API tokens, creation and deactivation."""
+"""Accounts as administrators keep them: creation, changes and deactivation."""
 from __future__ import annotations
 
-import datetime as dt
-import hashlib
-import logging
 import re
-import secrets
 
-from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError
-from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from workflow.admin.models import Agency, ApiToken, User, UserRole
+from workflow.admin import sessions
+from workflow.admin.models import Agency, User, UserRole
+from workflow.admin.signin import hash_password
 from workflow.core.errors import Invalid, NotFound
 from workflow.core.extensions import db
-from workflow.core.models import utcnow
 from workflow.core.roles import AID_LEVELS, ROLES
 
 EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
-
-log = logging.getLogger(__name__)
-# Verifying against this hash when the user does not exist keeps log-in timing uniform.
-_DUMMY_HASH: str | None = None
-
-
-def _hasher() -> PasswordHasher:
-    return PasswordHasher(time_cost=current_app.config["ARGON2_TIME_COST"],
-                          memory_cost=current_app.config["ARGON2_MEMORY_COST"])
-
-
-def hash_password(password: str) -> str:
-    return _hasher().hash(password)
-
-
-def authenticate(username: str, password: str) -> User | None:
-    global _DUMMY_HASH
-    user = db.session.scalar(select(User).where(User.username == username.strip()))
-    if user is None:
-        _DUMMY_HASH = _DUMMY_HASH or hash_password(secrets.token_hex(8))
-        try:
-            _hasher().verify(_DUMMY_HASH, password)
-        except VerificationError:
-            pass
-        return None
-    try:
-        _hasher().verify(user.password_hash, password)
-    except (VerificationError, InvalidHashError):
-        log.info("failed login for %s", user.username)
-        return None
-    if not user.active:
-        return None
-    if _hasher().check_needs_rehash(user.password_hash):
-        user.password_hash = hash_password(password)
-        db.session.commit()
-    return user
 
 
 def _check_aid_level(roles: list[str], aid_level: str | None) -> str | None:
@@ -114,42 +72,13 @@ def update_user(user: User, *, full_name: str, sex: str, roles: list[str], agenc
         if len(password) < 10:
             raise Invalid(_("Passwords need at least 10 characters."), {"password": [_("too short")]})
         user.password_hash = hash_password(password)
-    if password or (user.active and not active):
-        user.session_epoch += 1  # logs the user out everywhere
-        db.session.execute(ApiToken.__table__.delete().where(ApiToken.user_id == user.id))
+    if password:
+        sessions.end_all(user, "password")
+    elif user.active and not active:
+        sessions.end_all(user, "deactivated")
     user.active = active
     db.session.commit()
     return user
-
-
-def load_session_user(session_id: str) -> User | None:
-    try:
-        user_id, epoch = (int(p) for p in session_id.split(":"))
-    except ValueError:
-        return None
-    user = db.session.get(User, user_id)
-    if user is None or user.session_epoch != epoch or not user.active:
-        return None
-    return user
-
-
-def _token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
-def issue_token(user: User) -> tuple[str, dt.datetime]:
-    token = secrets.token_urlsafe(32)
-    expires = utcnow() + dt.timedelta(hours=current_app.config["API_TOKEN_HOURS"])
-    db.session.add(ApiToken(user_id=user.id, token_hash=_token_hash(token), expires_at=expires))
-    db.session.commit()
-    return token, expires
-
-
-def user_for_token(token: str) -> User | None:
-    row = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == _token_hash(token)))
-    if row is None or row.expires_at < utcnow() or not row.user.active:
-        return None
-    return row.user
 
 
 def agency_by_name(name: str) -> Agency:

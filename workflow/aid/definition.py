@@ -218,13 +218,15 @@ AID_PAYING = ("approved", "disbursing")
 AID_AFTER_EMERGENCY = ("approved", "disbursing", "disbursed")
 AID_INVESTIGATION = ("investigating", *AID_AFTER_EMERGENCY)
 
+# Every trigger that records something is in the aid compartment: as the API shows aid data only to
+# its readers, the history (on the application and on the case) shows them alone what was recorded.
 AID_TRANSITIONS: tuple[Transition, ...] = (
     Transition("apply", _l("Record the application"), ("flagged",), "applied", ("aid_officer",), form=ApplyForm,
                apply=stages.record_application, compartment="aid"),
     Transition("accept", _l("Accept the application"), ("applied",), "accepted", ("aid_officer",),
                apply=stages.accept),
     Transition("refuse", _l("Do not accept the application"), ("applied",), "not_accepted", ("aid_officer",),
-               form=RefuseForm, apply=stages.record_refusal),
+               form=RefuseForm, apply=stages.record_refusal, compartment="aid"),
     Transition("start_investigation", _l("Start the investigation"), ("accepted",), "investigating",
                ("aid_officer",)),
     Transition("record_finances", _l("Record the family's finances"), AID_INVESTIGATION, None, ("aid_officer",),
@@ -233,23 +235,24 @@ AID_TRANSITIONS: tuple[Transition, ...] = (
     Transition("entrust_verification", _l("Entrust verification to another agency"), AID_INVESTIGATION, None,
                ("aid_officer",), form=EntrustForm, choices={"agency_id": entrustable_agencies},
                guards=(investigating_or_emergency, no_open_verification),
-               apply=stages.entrust_verification,
+               apply=stages.entrust_verification, compartment="aid",
                opens=(TaskSpec("verifier", _l("Verify the family's finances (entrusted)"),
                                Clock(10, "working_days", "aid_verification_days"),
                                # also once the report can no longer be given (application withdrawn)
                                done=lambda a: a.open_verification is None or a.state not in AID_INVESTIGATION),)),
     Transition("report_verification", _l("Report the entrusted verification"), AID_INVESTIGATION, None,
                ("verifier",), form=VerificationReportForm, guards=(verification_open,),
-               permits=(entrusted_to_my_agency,), apply=stages.report_verification),
+               permits=(entrusted_to_my_agency,), apply=stages.report_verification, compartment="aid"),
     Transition("propose", _l("Submit the aid proposal"), ("investigating",), "proposed", ("aid_officer",),
                form=ProposalForm, guards=(finances_recorded, no_open_verification, cap_known),
                apply=stages.record_proposal, compartment="aid"),
     Transition("return_proposal", _l("Return the proposal for revision"), ("proposed",), "investigating",
-               ("aid_approver",), form=ReasonForm, permits=(approver_level_suffices,)),
+               ("aid_approver",), form=ReasonForm, permits=(approver_level_suffices,), compartment="aid"),
     Transition("approve", _l("Approve the aid"), ("proposed",), "approved", ("aid_approver",), form=ApproveForm,
                permits=(not_the_proposer, approver_level_suffices), apply=stages.approve, compartment="aid"),
     Transition("reject", _l("Reject the application"), ("proposed",), "rejected", ("aid_approver",),
-               form=RefuseForm, permits=(not_the_proposer, approver_level_suffices), apply=stages.reject),
+               form=RefuseForm, permits=(not_the_proposer, approver_level_suffices), apply=stages.reject,
+               compartment="aid"),
     Transition("emergency_approve", _l("Approve emergency aid (pay first)"), ("accepted", "investigating"),
                "approved", ("aid_approver",), form=EmergencyForm, guards=(cap_known,), permits=(emergency_level,),
                apply=stages.approve_emergency, compartment="aid",
@@ -261,7 +264,7 @@ AID_TRANSITIONS: tuple[Transition, ...] = (
                apply=stages.record_emergency_proposal, compartment="aid"),
     Transition("notify_applicant", _l("Record notifying the applicant"),
                ("approved", "disbursing", "disbursed", "rejected", "not_accepted"), None, ("aid_officer",),
-               form=NotifyForm, guards=(not_notified,), apply=stages.notify),
+               form=NotifyForm, guards=(not_notified,), apply=stages.notify, compartment="aid"),
     Transition("record_payment", _l("Record an instalment paid"), AID_PAYING, None, ("finance_officer",),
                form=PaymentForm, apply=stages.record_payment, compartment="aid"),
     Transition("start_disbursement", _l("Disbursement started"), ("approved",), "disbursing", (),
@@ -272,7 +275,7 @@ AID_TRANSITIONS: tuple[Transition, ...] = (
                ("finance_officer", "aid_officer"), form=RecoveryForm, guards=(has_money_to_recover,),
                apply=stages.record_recovery, compartment="aid"),
     Transition("withdraw_application", _l("Withdraw the application"), AID_OPEN, "withdrawn",
-               ("aid_officer", "case_prosecutor"), form=ReasonForm),
+               ("aid_officer", "case_prosecutor"), form=ReasonForm, compartment="aid"),
 )
 
 

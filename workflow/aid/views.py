@@ -9,7 +9,7 @@ from workflow.aid import operations as aid_service
 from workflow.aid.models import AidApplication
 from workflow.cases.history import timeline
 from workflow.cases.labels import CHOICES
-from workflow.core.access import can
+from workflow.core.access import can, compartments_seen
 from workflow.core.clocks import local_today
 from workflow.core.errors import WorkflowError
 from workflow.core.models import utcnow
@@ -28,11 +28,11 @@ def _load(application_id: int) -> AidApplication:
 
 def _render(application: AidApplication, *, failed: dict | None = None, status: int = 200):
     actions, forms = action_forms(application, failed)
-    see = {"aid": can(current_user, "see:aid", application)[0]}
+    see = compartments_seen(current_user, application)
     return render_template(
         "aid/show.html", application=application, case=application.case, actions=actions, forms=forms,
         failed=failed or {}, see=see, can_open_case=can(current_user, "view_case", application.case)[0],
-        timeline=timeline(application.case, application.events, see),
+        timeline=timeline(application.case, application.events, current_user),
         state=definition.AID.by_state[application.state], now=utcnow(), today=local_today(),
         choices=CHOICES, yuan=yuan,
     ), status

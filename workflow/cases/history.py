@@ -15,6 +15,7 @@ from workflow.admin.models import User
 from workflow.aid.labels import CATALOG_FIELDS, CATALOGS
 from workflow.cases.models import Case
 from workflow.core import engine
+from workflow.core.access import compartments_seen
 from workflow.core.extensions import db
 from workflow.core.forms import MoneyField
 from workflow.core.money import yuan
@@ -95,15 +96,22 @@ def _value_of(case: Case, transition, key: str, value: Any) -> Any:
     return value
 
 
-def timeline(case: Case, events, see: dict[str, bool]) -> list[dict]:
-    """History rows of a case or aid application; values of compartments `see` denies are hidden."""
+def timeline(case: Case, events, user) -> list[dict]:
+    """History rows of a case or aid application. What an entry recorded (its values and reason)
+    shows only to readers of its trigger's compartment, judged on the entry's own subject (the case,
+    or the aid application of an aid entry), as the subject's page and API judge it."""
+    seen: dict[tuple[str, int], dict[str, bool]] = {}
     rows = []
     for event in events:
         process = PROCESSES[event.process_name]
         transition = process.create if event.action == process.create.trigger else \
             process.by_trigger.get(event.action)
+        subject = event.aid_application if event.aid_application_id is not None else event.case
+        key = (event.process_name, subject.id)
+        if key not in seen:
+            seen[key] = compartments_seen(user, subject)
         visible = event.action in EVENT_LABELS or (
-            transition is not None and (transition.compartment is None or see.get(transition.compartment)))
+            transition is not None and (transition.compartment is None or seen[key][transition.compartment]))
         changes = dict(event.changes or {}) if visible else {}
         if event.action == "add_contact" and changes.get("is_suspect"):
             # A guardian who is a suspect is never shown as a contact, not even in the history.
@@ -114,6 +122,7 @@ def timeline(case: Case, events, see: dict[str, bool]) -> list[dict]:
             "from": process.by_state[event.from_state].label if event.from_state else None,
             "to": process.by_state[event.to_state].label if event.to_state else None,
             "changes": [(_label_of(transition, k), _value_of(case, transition, k, v)) for k, v in changes.items()],
-            "hidden": bool(event.changes) and not visible,
+            "reason": event.reason if visible else None,
+            "hidden": bool(event.changes or event.reason) and not visible,
         })
     return rows

@@ -16,6 +16,7 @@ from workflow.core.errors import Invalid, WorkflowError
 from workflow.core.extensions import db
 from workflow.core.models import utcnow
 from workflow.core.numbering import next_number
+from workflow.core.paging import require_page
 
 
 def get_case(user: User, case_id: int) -> Case:
@@ -34,7 +35,9 @@ def search_cases(user: User, query: str = "", state: str = "", page: int = 1, pe
     if state in states.STATE_BY_NAME:
         stmt = stmt.where(Case.state == state)
     stmt = stmt.options(selectinload(Case.incident)).order_by(Case.id.desc())
-    return db.paginate(stmt, page=page, per_page=per_page, error_out=False)
+    result = db.paginate(stmt, page=page, per_page=per_page, error_out=False)
+    require_page(page, result.total, per_page)
+    return result
 
 
 def _centre_for(actor: User, centre_id: int | None) -> Agency:

@@ -8,7 +8,7 @@ from workflow.cases import definition as cases_definition
 from workflow.cases import states
 from workflow.cases.models import Case, Contact
 from workflow.core import engine
-from workflow.core.access import can
+from workflow.core.access import can, compartments_seen
 from workflow.core.clocks import local_today
 from workflow.core.models import utcnow
 from workflow.core.roles import role_label
@@ -120,7 +120,7 @@ def case_detail(case: Case, user: User) -> dict:
                                   "approved_at": utc(r.approved_at), "used": r.used_by_interview_id is not None}
                                  for r in case.reinterview_requests],
     })
-    seen = {c: can(user, f"see:{c}", case)[0] for c in cases_definition.COMPARTMENTS}
+    seen = compartments_seen(user, case)
     if seen["medical"]:
         data["medical"] = _medical(case)
     if seen["interview"]:

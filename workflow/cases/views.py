@@ -12,7 +12,8 @@ from workflow.cases.history import timeline
 from workflow.cases.labels import CHOICES
 from workflow.cases.models import Case, Judgment
 from workflow.core import engine
-from workflow.core.access import can
+from workflow.core.access import can, compartments_seen
+from workflow.core.api import int_arg
 from workflow.core.clocks import local_today
 from workflow.core.errors import WorkflowError
 from workflow.core.extensions import db
@@ -38,9 +39,8 @@ def _load(case_id: int) -> Case:
 def index():
     query = request.args.get("q", "")[:100]
     state = request.args.get("state", "")
-    page = request.args.get("page", 1, type=int) or 1
     try:
-        result = case_service.search_cases(current_user, query, state, max(page, 1),
+        result = case_service.search_cases(current_user, query, state, int_arg("page", 1),
                                            current_app.config.get("CASES_PER_PAGE", 50))
     except WorkflowError as exc:
         return error_page(exc)
@@ -75,12 +75,12 @@ def judgments_of(case: Case) -> list[Judgment]:
 def _render_case(case: Case, *, failed: dict | None = None, status: int = 200):
     """The case page. `failed`: the action that was just refused (trigger, form, message, fields)."""
     actions, forms = action_forms(case, failed)
-    see = {name: can(current_user, f"see:{name}", case)[0] for name in definition.COMPARTMENTS}
+    see = compartments_seen(current_user, case)
     others = [(other, can(current_user, "view_case", other)[0]) for other in case.incident.cases
               if other.id != case.id]
     return render_template(
         "cases/show.html", case=case, actions=actions, forms=forms, failed=failed or {}, see=see,
-        others=others, timeline=timeline(case, case.events, see), state=states.STATE_BY_NAME[case.state],
+        others=others, timeline=timeline(case, case.events, current_user), state=states.STATE_BY_NAME[case.state],
         today=local_today(), now=utcnow(), choices=CHOICES, yuan=yuan, judgments=judgments_of(case),
     ), status
 

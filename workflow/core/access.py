@@ -157,6 +157,12 @@ def see_compartment(user, subject, compartment: str) -> Answer:
                 403, "forbidden")
 
 
+def compartments_seen(user, subject) -> dict[str, bool]:
+    """Which compartments of a case or aid application `user` reads: the one rule of what its page
+    shows, what the API returns and which history entries show what they recorded."""
+    return {name: can(user, f"see:{name}", subject)[0] for name in process_of(subject).compartments}
+
+
 def _fire(user, subject, transition: Transition) -> Answer:
     allowed, reason = view(user, subject)
     if not allowed:

@@ -24,7 +24,7 @@ bp = Blueprint("api", __name__, url_prefix="/api/v1")
 PUBLIC_ENDPOINTS = {"api.issue_token", "api.openapi"}
 HTTP_CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
               405: "method_not_allowed", 409: "conflict", 413: "too_large", 415: "bad_request",
-              422: "invalid", 429: "rate_limited"}
+              422: "invalid", 423: "account_locked", 429: "rate_limited"}
 MAX_PER_PAGE = 100
 
 
@@ -159,7 +159,7 @@ def json_content(schema: dict, description: str) -> dict:
 def error_responses(*statuses: int) -> dict:
     text = {400: "Malformed request (not a JSON object, bad query parameter)",
             401: "Missing, invalid or expired Bearer token", 403: "Not allowed for this user's role",
-            404: "No such case (or not visible to the caller), or unknown trigger",
+            404: "No such case (or not visible to the caller), unknown trigger, or a page after the last",
             409: "Wrong state, suspended case or stale version (nothing was changed)",
             422: "Invalid data (see `fields`) or an unmet guard (`guard_failed`)"}
     return {str(s): json_content(ref("Error"), text[s]) for s in statuses}

@@ -9,7 +9,15 @@ from pathlib import Path
 # The project directory (templates, migrations, docs_templates, instance).
 ROOT = Path(__file__).resolve().parent.parent.parent
 
+ENVIRONMENTS = ("development", "production")
 DEFAULT_SECRET = "dev-insecure-secret-change-me"
+# Secrets anyone can guess: the built-in one, those of the tests and benchmarks, placeholders.
+KNOWN_SECRETS = frozenset({DEFAULT_SECRET, "test-secret", "test", "bench-secret-key-not-for-production", "dev",
+                           "development", "secret", "secret-key", "secretkey", "changeme", "change-me",
+                           "change_me", "password"})
+MIN_KEY_BYTES = 32
+KEY_HINT = "python3 -c 'import secrets; print(secrets.token_hex(32))'"
+ENCRYPTION_KEY_HINT = "python3 -c 'import os, base64; print(base64.urlsafe_b64encode(os.urandom(32)).decode())'"
 
 
 def _database_url(instance_path: str) -> str:
@@ -25,6 +33,7 @@ def _database_url(instance_path: str) -> str:
 
 def load(instance_path: str) -> dict:
     env = os.environ.get("ONESTOP_ENV", "development")
+    production = env == "production"
     return {
         "ENV_NAME": env,
         "SECRET_KEY": os.environ.get("SECRET_KEY", DEFAULT_SECRET),
@@ -33,11 +42,22 @@ def load(instance_path: str) -> dict:
         "BABEL_DEFAULT_LOCALE": os.environ.get("ONESTOP_LOCALE", "zh_CN"),
         "BABEL_DEFAULT_TIMEZONE": os.environ.get("ONESTOP_TIMEZONE", "Asia/Shanghai"),
         "LANGUAGES": ["zh_CN", "en"],
+        # Production's cookie is HTTPS-only and, by its __Host- prefix, set by this host for the whole
+        # site alone (no Domain attribute, Path /): no sibling subdomain can plant or overwrite it.
+        "SESSION_COOKIE_NAME": "__Host-onestop" if production else "session",
+        "SESSION_COOKIE_PATH": "/",
+        "SESSION_COOKIE_DOMAIN": None,
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
-        "SESSION_COOKIE_SECURE": env == "production",
-        "PERMANENT_SESSION_LIFETIME": int(os.environ.get("ONESTOP_SESSION_MINUTES", "30")) * 60,
-        "API_TOKEN_HOURS": int(os.environ.get("ONESTOP_API_TOKEN_HOURS", "12")),
+        "SESSION_COOKIE_SECURE": production,
+        # The cookie outlives no session: the server ends sessions by the settings session_idle_minutes
+        # and session_max_hours (workflow/admin/sessions.py), and API tokens by api_token_hours.
+        "PERMANENT_SESSION_LIFETIME": 24 * 3600,
+        # Rate limits per client address (Flask-Limiter syntax), shared in Redis when REDIS_URL is set.
+        "RATE_LIMIT_LOGIN": os.environ.get("ONESTOP_RATE_LIMIT_LOGIN", "20 per minute; 200 per hour"),
+        "RATE_LIMIT_TOKENS": os.environ.get("ONESTOP_RATE_LIMIT_TOKENS", "10 per minute; 100 per hour"),
+        "RATE_LIMIT_VERIFY": os.environ.get("ONESTOP_RATE_LIMIT_VERIFY", "30 per minute; 300 per hour"),
+        "RATELIMIT_HEADERS_ENABLED": True,
         # Argon2 cost; tests lower it, production keeps the library defaults.
         "ARGON2_TIME_COST": int(os.environ.get("ONESTOP_ARGON2_TIME_COST", "3")),
         "ARGON2_MEMORY_COST": int(os.environ.get("ONESTOP_ARGON2_MEMORY_KIB", "65536")),
@@ -64,6 +84,7 @@ def load(instance_path: str) -> dict:
         # serving process; "rq" queues them in Redis for `rq worker onestop` processes.
         "JOB_RUNNER": os.environ.get("ONESTOP_JOB_RUNNER", "inprocess"),
         "REDIS_URL": os.environ.get("REDIS_URL", ""),
+        "RATELIMIT_STORAGE_URI": os.environ.get("REDIS_URL") or "memory://",
         "JOB_TIMEOUT": int(os.environ.get("ONESTOP_JOB_TIMEOUT", "3600")),
         # How long a page waits for one document before showing the job's progress instead.
         "DOCUMENT_WAIT_SECONDS": float(os.environ.get("ONESTOP_DOCUMENT_WAIT_SECONDS", "20")),
@@ -80,22 +101,37 @@ def load(instance_path: str) -> dict:
     }
 
 
+def _one_value(key: bytes | str) -> bool:
+    """All one byte or character (all zero, "aaaa…"): a placeholder, not a key."""
+    return len(set(key)) == 1
+
+
 def check_production(config: dict) -> None:
-    """Refuse to run in production with the built-in development secret, or a bad setting."""
-    if config["ENV_NAME"] == "production" and config["SECRET_KEY"] in ("", DEFAULT_SECRET):
-        raise RuntimeError("SECRET_KEY must be set to a random value when ONESTOP_ENV=production")
-    if config["ENV_NAME"] == "production" and not (config["REGISTRY_HMAC_KEY"] and config["REGISTRY_ENCRYPTION_KEY"]):
+    """Refuse to start with a setting that is unknown, guessable or wrong, one line saying which;
+    production also refuses the built-in development secret and missing register keys."""
+    if config["ENV_NAME"] not in ENVIRONMENTS:
+        raise RuntimeError(f"ONESTOP_ENV must be 'development' or 'production', not {config['ENV_NAME']!r}")
+    production = config["ENV_NAME"] == "production"
+    secret = config["SECRET_KEY"] or ""
+    if production and secret.strip().lower() in KNOWN_SECRETS:
+        raise RuntimeError(f"SECRET_KEY is a known default; set a random one when ONESTOP_ENV=production ({KEY_HINT})")
+    if production and (len(secret.encode()) < MIN_KEY_BYTES or _one_value(secret.encode())):
+        raise RuntimeError(f"SECRET_KEY must be a random value of at least {MIN_KEY_BYTES} bytes when "
+                           f"ONESTOP_ENV=production ({KEY_HINT})")
+    if production and not (config["REGISTRY_HMAC_KEY"] and config["REGISTRY_ENCRYPTION_KEY"]):
         raise RuntimeError("REGISTRY_HMAC_KEY and REGISTRY_ENCRYPTION_KEY must be set when ONESTOP_ENV=production")
     if config["REGISTRY_ENCRYPTION_KEY"]:
         try:
             key = base64.urlsafe_b64decode(config["REGISTRY_ENCRYPTION_KEY"])
         except (ValueError, binascii.Error):
             key = b""
-        if len(key) != 32:
-            raise RuntimeError("REGISTRY_ENCRYPTION_KEY must be 32 bytes in url-safe base64 "
-                               "(python -c 'import os,base64;print(base64.urlsafe_b64encode(os.urandom(32)).decode())')")
-    if config["REGISTRY_HMAC_KEY"] and len(config["REGISTRY_HMAC_KEY"]) < 32:
-        raise RuntimeError("REGISTRY_HMAC_KEY must be at least 32 characters")
+        if len(key) != MIN_KEY_BYTES or _one_value(key):
+            raise RuntimeError(f"REGISTRY_ENCRYPTION_KEY must be {MIN_KEY_BYTES} random bytes in url-safe base64 "
+                               f"({ENCRYPTION_KEY_HINT})")
+    hmac_key = config["REGISTRY_HMAC_KEY"]
+    if hmac_key and (len(hmac_key) < MIN_KEY_BYTES or _one_value(hmac_key)):
+        raise RuntimeError(f"REGISTRY_HMAC_KEY must be a random value of at least {MIN_KEY_BYTES} characters "
+                           f"({KEY_HINT})")
     if config["ESCALATION_RUNNER"] not in ("inprocess", "off"):
         raise RuntimeError("ONESTOP_ESCALATION_RUNNER must be 'inprocess' or 'off'")
     if config["JOB_RUNNER"] not in ("inprocess", "rq"):

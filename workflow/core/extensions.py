@@ -1,5 +1,8 @@
 """Flask extensions, created unbound and initialised in create_app."""
+from flask import current_app
 from flask_babel import Babel
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
@@ -26,3 +29,12 @@ migrate = Migrate(render_as_batch=True)
 login_manager = LoginManager()
 csrf = CSRFProtect()
 babel = Babel()
+
+# Rate limits per client address: in memory by default, in Redis when REDIS_URL is set, so that
+# several serving processes and nodes share them (config RATELIMIT_STORAGE_URI).
+limiter = Limiter(key_func=get_remote_address)
+
+
+def rate_limit(name: str, methods: list[str] | None = None):
+    """The limit `RATE_LIMIT_<NAME>` of the configuration (e.g. "10 per minute"), for a route."""
+    return limiter.limit(lambda: current_app.config[f"RATE_LIMIT_{name.upper()}"], methods=methods)

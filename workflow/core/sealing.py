@@ -1,15 +1,26 @@
 """Sealing at rest: AES-256-GCM with REGISTRY_ENCRYPTION_KEY (derived from SECRET_KEY in
 development). Each sealed value names its purpose as associated data, so one purpose's value
-cannot pass for another's."""
+cannot pass for another's. Also the register's matching key, and the check at start that both keys
+are the ones the database's data was sealed and hashed with."""
 from __future__ import annotations
 
 import base64
 import hashlib
+import hmac
 import json
 import os
 from functools import lru_cache
 
 from flask import current_app
+from sqlalchemy import inspect
+from sqlalchemy.exc import IntegrityError
+
+from workflow.core.extensions import db
+from workflow.core.models import Setting
+
+# The settings row that records which keys the data was sealed and hashed with.
+KEY_CHECK = "key_check"
+_KEY_CHECK_LABEL = b"onestop-key-check-v1"
 
 # --- keys ---------------------------------------------------------------------------------------
 
@@ -21,6 +32,41 @@ def development_key(purpose: str) -> bytes:
 def _encryption_key() -> bytes:
     configured = current_app.config.get("REGISTRY_ENCRYPTION_KEY")
     return base64.urlsafe_b64decode(configured) if configured else development_key("encryption")
+
+
+def hmac_key() -> bytes:
+    """The register's matching key (the keyed hashes of ID numbers and names)."""
+    configured = current_app.config.get("REGISTRY_HMAC_KEY")
+    return configured.encode() if configured else development_key("hmac")
+
+
+def _check_values() -> dict[str, str]:
+    """A value per key that tells keys apart without revealing them (an HMAC of a fixed label)."""
+    return {name: hmac.digest(key, _KEY_CHECK_LABEL, "sha256").hex()
+            for name, key in (("REGISTRY_ENCRYPTION_KEY", _encryption_key()), ("REGISTRY_HMAC_KEY", hmac_key()))}
+
+
+def check_keys() -> None:
+    """Refuse to start with keys other than those the database's data was sealed and hashed with:
+    a wrong key would otherwise start and fail every register inquiry. The first start on a migrated
+    database records them; before `flask db upgrade` there is nothing to check."""
+    if not inspect(db.engine).has_table(Setting.__tablename__):
+        return
+    expected = _check_values()
+    stored = db.session.get(Setting, KEY_CHECK)
+    if stored is None:
+        db.session.add(Setting(key=KEY_CHECK, value=expected))
+        try:
+            db.session.commit()
+            return
+        except IntegrityError:  # another process starting at the same time recorded them first
+            db.session.rollback()
+            stored = db.session.get(Setting, KEY_CHECK)
+    for name, value in expected.items():
+        if (stored.value or {}).get(name) != value:
+            key = name if current_app.config.get(name) else f"the {name} derived from SECRET_KEY"
+            raise RuntimeError(f"{key} is not the key this database's data was sealed and hashed with; start with "
+                               f"that key (for a new, empty database delete the settings row '{KEY_CHECK}')")
 
 
 # --- sealing ------------------------------------------------------------------------------------

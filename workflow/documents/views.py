@@ -13,6 +13,7 @@ from workflow.aid import operations as aid_service
 from workflow.cases import operations as case_service
 from workflow.core import jobs
 from workflow.core.errors import WorkflowError
+from workflow.core.extensions import rate_limit
 from workflow.documents import operations
 
 bp = Blueprint("documents", __name__)
@@ -120,6 +121,7 @@ def archive(job_id: int):
 # --- public verification ------------------------------------------------------------------------
 
 @bp.route("/verify", methods=["GET", "POST"])
+@rate_limit("verify", methods=["POST"])
 def verify():
     form = VerifyForm()
     verdict = None
@@ -137,6 +139,7 @@ def verify():
 
 
 @bp.get("/verify/<code>")
+@rate_limit("verify")
 def verify_code(code: str):
     """Where the QR code and the footer's code lead: that version's metadata and hash."""
     verdict = operations.public_verdict(code=code[:16])

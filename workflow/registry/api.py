@@ -223,7 +223,8 @@ JOB_PROPERTIES = {
 def _responses(*statuses: int) -> dict:
     text = {400: "Malformed request (not a JSON object, bad query parameter)",
             401: "Missing, invalid or expired Bearer token", 403: "Only an employer's HR staff make inquiries",
-            404: "No such inquiry or job, or not the caller's (employers see only their own)",
+            404: "No such inquiry or job, or not the caller's (employers see only their own), or a page after the "
+                 "last",
             409: "Wrong state: no record to re-check, re-check already requested, or the result is under "
                  "manual review (no notice yet)",
             415: "Unsupported Content-Type", 422: "Invalid data (see `fields`); nothing was asked or logged",
@@ -295,7 +296,7 @@ def openapi_part() -> tuple[dict, dict]:
                                    {"name": "job_id", "in": "query", "schema": integer,
                                     "description": "only the rows of this batch"}],
                     "responses": {"200": json_content(ref("RegistryInquiryList"), "A page of inquiries"),
-                                  **_responses(400, 401, 403)}}},
+                                  **_responses(400, 401, 403, 404)}}},
         "/registry/inquiries/{inquiry_id}": {"get": {
             "operationId": "getRegistryInquiry", "summary": "One of my employer's inquiries, with any re-check",
             "security": bearer, "parameters": inquiry_id,

@@ -14,13 +14,12 @@ import hmac
 import re
 import unicodedata
 
-from flask import current_app
 from flask_babel import lazy_gettext as _l
 
 from workflow.core.clocks import local_today
 from workflow.core.errors import Invalid
 from workflow.core.identity import check_digit
-from workflow.core.sealing import development_key
+from workflow.core.sealing import hmac_key
 
 RESIDENT_ID = "resident_id"
 _RESIDENT_SHAPE = re.compile(r"\d{17}[\dX]")
@@ -84,11 +83,6 @@ def invalid(error: IdentityError) -> Invalid:
 def normalise_name(name: str) -> str:
     """Names compare without spaces or middle dots, full-width or half-width, in any case."""
     return _NAME_NOISE.sub("", unicodedata.normalize("NFKC", name or "")).casefold()
-
-
-def hmac_key() -> bytes:
-    configured = current_app.config.get("REGISTRY_HMAC_KEY")
-    return configured.encode() if configured else development_key("hmac")
 
 
 class Hasher:

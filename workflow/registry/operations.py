@@ -23,6 +23,7 @@ from workflow.core.clocks import local_today
 from workflow.core.errors import Invalid, WorkflowError
 from workflow.core.extensions import db
 from workflow.core.models import Job, utcnow
+from workflow.core.paging import require_page
 from workflow.documents import operations as documents
 from workflow.documents.models import Document
 from workflow.registry import definition, entries, identity
@@ -245,6 +246,7 @@ def get_inquiry(user: User, inquiry_id: int) -> RegistryInquiry:
 def _newest_first(stmt, page: int, per_page: int) -> tuple[list[RegistryInquiry], int]:
     """One page of the inquiries `stmt` selects, newest first, and their total."""
     total = db.session.scalar(select(func.count()).select_from(stmt.subquery()))
+    require_page(page, total, per_page)
     rows = db.session.scalars(stmt.order_by(RegistryInquiry.id.desc()).limit(per_page).offset((page - 1) * per_page))
     return list(rows), total
 

@@ -24,6 +24,7 @@ from forms.registry import (
 )
 from workflow.core import identity
 from workflow.core.access import can
+from workflow.core.api import int_arg
 from workflow.core.errors import Invalid, WorkflowError
 from workflow.core.forms import attach_errors
 from workflow.registry import entries, operations, screening
@@ -44,13 +45,16 @@ def _guard(action: str, obj=None) -> None:
         abort(reason.status if reason.status in (401, 403, 404) else 403)
 
 
-def _page_number() -> int:
-    return max(request.args.get("page", 1, type=int) or 1, 1)
-
-
-def _pager(page: int, total: int, per_page: int) -> dict:
+def _paged(load, per_page: int) -> tuple[list, dict]:
+    """The rows of `load(user, page=, per_page=)` on the requested page, and its pager; a page
+    number that is no positive integer is a 400, a page after the last a 404."""
+    try:
+        page = int_arg("page", 1)
+        rows, total = load(current_user, page=page, per_page=per_page)
+    except WorkflowError as exc:
+        abort(exc.status)
     pages = max(math.ceil(total / per_page), 1)
-    return {"page": page, "pages": pages, "total": total, "has_prev": page > 1, "has_next": page < pages}
+    return rows, {"page": page, "pages": pages, "total": total, "has_prev": page > 1, "has_next": page < pages}
 
 
 def _masked_id(inquiry) -> str:
@@ -95,12 +99,11 @@ def _refused(exc: WorkflowError, target: str):
 # --- employers: single inquiries, batches, results ------------------------------------------------
 
 def _inquiry_index(form=None, batch_form=None, messages=None, status: int = 200):
-    page = _page_number()
-    rows, total = operations.inquiries_of(current_user, page=page, per_page=PER_PAGE)
+    rows, paging = _paged(operations.inquiries_of, PER_PAGE)
     return render_template(
         "registry/index.html", form=form or InquiryForm(formdata=None), batch_form=batch_form or BatchForm(formdata=None),
         messages=messages or [], jobs=operations.batch_jobs(current_user), inquiries=rows,
-        paging=_pager(page, total, PER_PAGE), masked_id=_masked_id, number_of=operations.inquiry_number), status
+        paging=paging, masked_id=_masked_id, number_of=operations.inquiry_number), status
 
 
 @bp.route("/", methods=["GET", "POST"])
@@ -410,6 +413,5 @@ def remove(entry_id: int):
 @login_required
 def log():
     _guard("registry_log")
-    page = _page_number()
-    rows, total = operations.inquiry_log(current_user, page=page, per_page=LOG_PER_PAGE)
-    return render_template("registry/log.html", rows=rows, paging=_pager(page, total, LOG_PER_PAGE))
+    rows, paging = _paged(operations.inquiry_log, LOG_PER_PAGE)
+    return render_template("registry/log.html", rows=rows, paging=paging)
