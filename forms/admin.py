@@ -27,8 +27,9 @@ class UserForm(FlaskForm):
     full_name = StringField(_l("Full name"), validators=[DataRequired(), Length(max=120)])
     sex = SelectField(_l("Sex"), choices=SEX_CHOICES, validators=[DataRequired()])
     agency_id = SelectField(_l("Agency"), coerce=int, validators=[DataRequired()])
+    # A new user needs one (the service says so); roles added to a user wait for a second administrator.
     roles = MultiCheckboxField(_l("Roles"), choices=[(r, ROLE_LABELS.get(r, r)) for r in ROLES],
-                               validators=[DataRequired()])
+                               validators=[Optional()])
     aid_level = SelectField(_l("Aid approval level (aid approvers only)"),
                             choices=[("", "—"), *((k, AID_LEVEL_LABELS[k]) for k in AID_LEVELS)],
                             validators=[Optional()])

@@ -106,13 +106,16 @@ def database_template(tmp_path_factory) -> str:
 
 
 @pytest.fixture
-def app(database_template, tmp_path):
+def app(request, database_template, tmp_path):
+    # `@pytest.mark.app_config(KEY=value)` changes the configuration of a test's app.
+    marker = request.node.get_closest_marker("app_config")
+    overrides = marker.kwargs if marker else {}
     if USE_PG:
-        application = create_app(_config(database_template))
+        application = create_app({**_config(database_template), **overrides})
     else:
         path = tmp_path / "test.sqlite"
         shutil.copyfile(database_template, path)
-        application = create_app(_config(f"sqlite:///{path}"))
+        application = create_app({**_config(f"sqlite:///{path}"), **overrides})
 
     @application.teardown_request
     def forget_user(exc):  # noqa: ARG001

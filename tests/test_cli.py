@@ -1,13 +1,15 @@
 """Command-line interface: create-user, seed-demo, workflow-diagram, workflow-table."""
 from __future__ import annotations
 
+import re
 import shutil
 
+import pyotp
 import pytest
 from sqlalchemy import func, select
 
 from workflow.admin.models import Agency, User
-from workflow.admin.users import authenticate
+from workflow.admin.signin import check_password
 from workflow.cases import definition
 from workflow.cases import states as cases_states
 from workflow.cases.models import Case
@@ -15,7 +17,7 @@ from workflow.core.extensions import db
 from workflow.core.models import Event
 from workflow.demo import DEMO_USERS
 
-COMMANDS = ("create-user", "seed-demo", "workflow-diagram", "workflow-table")
+COMMANDS = ("create-user", "seed-demo", "otp-code", "workflow-diagram", "workflow-table")
 
 
 @pytest.fixture
@@ -36,7 +38,7 @@ def test_create_user_with_several_roles(runner, agency):
     assert user.roles == {"examiner", "supervisor"}
     assert (user.full_name, user.sex, user.agency_id) == ("林静", "F", agency.id)
     assert user.password_hash != "long-enough-pw"
-    assert authenticate("lin", "long-enough-pw") == user
+    assert check_password("lin", "long-enough-pw", "page") == user
 
 
 def test_create_user_defaults_the_full_name(runner, agency):
@@ -82,7 +84,11 @@ def test_seed_demo_loads_cases_in_every_state_and_is_idempotent(runner):
     shared = db.session.execute(select(Case.incident_id, func.count()).group_by(Case.incident_id)
                                 .having(func.count() > 1)).all()
     assert len(shared) == 1
-    assert authenticate("supervisor", "demo-password-1") is not None
+    assert check_password("supervisor", "demo-password-1", "page").enrolled
+    # Each demo user's second-factor key is printed; otp-code prints the code it gives now.
+    key = re.search(r"^  supervisor\s+([A-Z2-7]{32})\s", result.output, re.M).group(1)
+    code = runner.invoke(args=["otp-code", "supervisor"])
+    assert code.exit_code == 0 and code.output.strip() == pyotp.TOTP(key).now()
 
     counts = (db.session.scalar(select(func.count(Case.id))), db.session.scalar(select(func.count(User.id))),
               db.session.scalar(select(func.count(Event.id))))
@@ -133,3 +139,12 @@ def test_commands_are_listed(runner):
     assert result.exit_code == 0
     for command in COMMANDS:
         assert command in result.output
+
+
+def test_otp_code_is_refused_for_unknown_users_and_in_production(runner, app):
+    result = runner.invoke(args=["otp-code", "nobody"])
+    assert result.exit_code != 0 and "no second factor" in result.output
+    app.config["ENV_NAME"] = "production"
+    for args in (["otp-code", "nobody"], ["seed-demo"]):
+        result = runner.invoke(args=args)
+        assert result.exit_code != 0 and "development only" in result.output

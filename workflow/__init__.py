@@ -65,11 +65,15 @@ def _features(app: Flask) -> None:
     from workflow.cases import views as cases_views
     from workflow.core import api as core_api
     from workflow.core import labels as core_labels
-    from workflow.core import roles
+    from workflow.core import pages, roles
     from workflow.documents import api as documents_api  # noqa: F401 - its routes
     from workflow.documents import labels as documents_labels
     from workflow.documents import permissions as documents_permissions  # noqa: F401 - its rules
     from workflow.documents import views as documents_views
+    from workflow.emergency import api as emergency_api  # noqa: F401 - its routes
+    from workflow.emergency import labels as emergency_labels
+    from workflow.emergency import permissions as emergency_permissions  # noqa: F401 - its rules and reader
+    from workflow.emergency import views as emergency_views
     from workflow.followup import labels as followup_labels
     from workflow.inbox import api as inbox_api  # noqa: F401 - its routes
     from workflow.inbox import cli as inbox_cli
@@ -87,16 +91,16 @@ def _features(app: Flask) -> None:
     login_manager.user_loader(load_user)
     # The api and permissions modules imported above registered their routes and rules.
     for module in (auth, inbox_views, cases_views, aid_views, admin_views, notification_views, documents_views,
-                   registry_views):
+                   registry_views, emergency_views):
         app.register_blueprint(module.bp)
     app.register_blueprint(core_api.bp)
     csrf.exempt(core_api.bp)  # bearer tokens, no cookies: CSRF does not apply
     # Templates read every feature's labels as `labels.<NAME>`.
     labels = {}
     for module in (roles, core_labels, admin_labels, cases_labels, aid_labels, followup_labels, inbox_labels,
-                   documents_labels, registry_labels):
+                   documents_labels, registry_labels, emergency_labels):
         labels.update({name: value for name, value in vars(module).items() if not name.startswith("_")})
-    web.init_app(app, {"labels": SimpleNamespace(**labels)})
+    web.init_app(app, {"labels": SimpleNamespace(**labels), "banners_for": pages.banners_for})
     for commands in (cli, admin_cli, inbox_cli, registry_cli):
         commands.init_app(app)
     runner.init_app(app)

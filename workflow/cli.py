@@ -5,7 +5,10 @@ import logging
 from pathlib import Path
 
 import click
-from flask import Flask
+from flask import Flask, current_app
+from sqlalchemy import select
+
+from workflow.core.extensions import db
 
 log = logging.getLogger(__name__)
 
@@ -13,16 +16,39 @@ log = logging.getLogger(__name__)
 @click.command("seed-demo")
 @click.option("--password", default="onestop-demo", show_default=True, help="Password of every demo user.")
 def seed_demo_command(password):
-    """Load demo agencies, one user per role and ~20 cases in every state (idempotent)."""
-    from workflow.demo import seed
+    """Load demo agencies, one user per role and ~20 cases in every state (idempotent); print the
+    demo logins with their second-factor keys."""
+    from workflow.admin import signin
+    from workflow.admin.models import User
+    from workflow.demo import DEMO_USERS, seed
+
+    if current_app.config["ENV_NAME"] == "production":
+        raise click.ClickException("seed-demo is for development only: it creates users with a known password")
 
     created = seed(password)
     click.echo("Demo data ready." if not created else "Demo data loaded.")
-    from workflow.demo import DEMO_USERS
-
-    click.echo(f"Demo logins (password: {password}):")
+    click.echo(f"Demo logins (password: {password}; second factor: add the key to an authenticator app,")
+    click.echo("or print the current code with `flask --app wsgi otp-code USERNAME`):")
     for username, _full_name, _sex, roles, _agency in DEMO_USERS:
-        click.echo(f"  {username:<14} {', '.join(roles)}")
+        user = db.session.scalar(select(User).where(User.username == username))
+        key = signin.otp_secret(user) if user is not None and user.enrolled else "(not enrolled)"
+        click.echo(f"  {username:<14} {key:<34} {', '.join(roles)}")
+
+
+@click.command("otp-code")
+@click.argument("username")
+def otp_code_command(username):
+    """Print USERNAME's current second-factor code (development only: demo logins without a phone)."""
+    from workflow.admin import signin
+    from workflow.admin.models import User
+
+    if current_app.config["ENV_NAME"] == "production":
+        raise click.ClickException("otp-code is for development only: in production codes come from the "
+                                   "user's authenticator app")
+    user = db.session.scalar(select(User).where(User.username == username))
+    if user is None or not user.enrolled:
+        raise click.ClickException(f"{username} has no second factor set up (it is set up at the first login)")
+    click.echo(signin.current_code(signin.otp_secret(user)))
 
 
 @click.command("workflow-diagram")
@@ -69,5 +95,6 @@ def document_samples_command(out: Path, dpi: int):
 
 
 def init_app(app: Flask) -> None:
-    for command in (seed_demo_command, workflow_diagram_command, workflow_table_command, document_samples_command):
+    for command in (seed_demo_command, otp_code_command, workflow_diagram_command, workflow_table_command,
+                    document_samples_command):
         app.cli.add_command(command)

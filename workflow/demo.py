@@ -12,6 +12,7 @@ from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 
 from workflow.admin.models import Agency, AverageWage, User
+from workflow.admin import signin
 from workflow.admin.users import create_user
 from workflow.aid.models import AidApplication
 from workflow.cases import definition
@@ -70,6 +71,7 @@ DEMO_USERS: tuple[tuple[str, str, str, tuple[str, ...], str], ...] = (
     ("kinder_hr", "梁园长", "F", ("employer_hr",), "市第一幼儿园"),
     ("auditor", "冯审计", "M", ("auditor",), "市人民检察院"),
     ("admin", "系统管理员", "M", ("admin",), "市检察院信息中心"),
+    ("admin2", "许管理员", "F", ("admin",), "市检察院信息中心"),  # the second administrator (four-eyes)
 )
 DEMO_AID_LEVELS = {"aid_approver": "department_head", "aid_deputy": "deputy_chief", "aid_chief": "chief"}
 TEAM = ("examiner", "interviewer", "psychologist", "case_prosecutor", "social_worker")
@@ -298,8 +300,11 @@ def seed(password: str) -> bool:
     db.session.add(AverageWage(year=local_today().year, region=REGION, monthly_fen=DEMO_MONTHLY_WAGE_FEN))
     db.session.commit()
     for username, full_name, sex, roles, agency in DEMO_USERS:
-        create_user(username=username, password=password, full_name=full_name, sex=sex, roles=list(roles),
-                    agency=agencies[agency], aid_level=DEMO_AID_LEVELS.get(username))
+        user = create_user(username=username, password=password, full_name=full_name, sex=sex, roles=list(roles),
+                           agency=agencies[agency], aid_level=DEMO_AID_LEVELS.get(username))
+        # Enrolled already, with a random secret that `seed-demo` prints (and `otp-code` turns into codes).
+        signin.enrol_with(user, signin.new_secret())
+    db.session.commit()
     actors = demo_actors()
     children = iter(CHILDREN)
 
@@ -335,11 +340,23 @@ def seed(password: str) -> bool:
     documents.generate(actors["intake_officer"], made["closed"][0], "registration_form", "court", final=True)
     documents.generate(actors["intake_officer"], made["registered"][0], "registration_form", "internal")
     _seed_registry(made["closed"][0], actors)
+    _seed_emergency_access(made["referred"], actors)
     # Escalation as if it had run since yesterday: the examiner was told, now the supervisors are.
     escalation.run(utcnow() - dt.timedelta(hours=25))
     escalation.run()
+    _seed_four_eyes()
     log.info("demo data loaded")
     return True
+
+
+def _seed_four_eyes() -> None:
+    """A role request of the first administrator waiting on /admin for the second one (`admin2`):
+    the intake officer to act as a supervisor too."""
+    from workflow.admin import requests
+
+    users = {u.username: u for u in db.session.scalars(select(User).where(User.username.in_(("admin", "intake"))))}
+    requests.open_request(users["admin"], users["intake"], "roles", {"add": ["supervisor"], "aid_level": None})
+    db.session.commit()
 
 
 def demo_id(region: str, born: dt.date, sequence: int) -> str:
@@ -393,3 +410,24 @@ def _backdate(case: Case, by: dt.timedelta, keep: dt.timedelta | None = None) ->
             task.started_at -= by
             task.due_at = now + keep if keep is not None else task.due_at - by
     db.session.commit()
+
+
+def _seed_emergency_access(cases: list[Case], actors: dict) -> None:
+    """Two break-the-glass uses for the supervisor's review list (and bell): the psychologist, not
+    yet on the team of two new referrals, opened each in an emergency; the first use was confirmed
+    the next morning, the second awaits review. Both have ended: the demo has no live grant."""
+    from forms.emergency import BreakGlassForm, ReviewForm
+    from workflow.emergency import operations as emergency
+
+    psychologist, supervisor = actors["psychologist"], actors["supervisor"]
+    now = utcnow().replace(second=0, microsecond=0)
+    uses = ((cases[0], now - dt.timedelta(days=2, hours=3),
+             "儿童夜间情绪崩溃被送至急诊，需查看转介信息和监护人联系方式进行危机干预。"),
+            (cases[1], now - dt.timedelta(hours=5), "家长来电称儿童有自伤言语，团队成员均不在岗，需立即联系监护人。"))
+    grants = []
+    for case, when, reason in uses:
+        form = BreakGlassForm(formdata=MultiDict({"case": case.number, "reason": reason}), meta={"csrf": False})
+        grants.append(emergency.break_glass(psychologist, form, now=when))
+    review = ReviewForm(formdata=MultiDict({"decision": "confirm", "note": "已核对急诊记录，属实。"}),
+                        meta={"csrf": False})
+    emergency.review(supervisor, grants[0].id, review, now=grants[0].started_at + dt.timedelta(hours=10))

@@ -11,7 +11,9 @@ from workflow.cases import states
 from workflow.core import serializers
 from workflow.core.api import MAX_PER_PAGE, bp, error_responses, json_content, ref
 from workflow.documents import api as documents_api
+from workflow.emergency import api as emergency_api
 from workflow.inbox import tasks as task_service
+from workflow.inbox.models import NOTIFICATION_KINDS
 from workflow.registry import api as registry_api
 
 
@@ -50,11 +52,19 @@ def openapi_document() -> dict:
                                  "fields": {"type": "object",
                                             "additionalProperties": {"type": "array", "items": string},
                                             "description": "field name (rows as name-<i>-<sub>) -> messages"}}},
-        "TokenRequest": {"type": "object", "required": ["username", "password"],
-                         "properties": {"username": string, "password": string, "otp": string}},
-        "Token": {"type": "object", "required": ["token", "expires_at"],
-                  "properties": {"token": string, "token_type": {"const": "Bearer"},
+        "TokenRequest": {"type": "object", "required": ["username", "password", "otp"],
+                         "properties": {"username": string, "password": string,
+                                        "otp": {"type": "string", "description": "the authenticator app's current "
+                                                "code, or a recovery code (each accepted once)"}}},
+        "Token": {"type": "object", "required": ["token", "id", "expires_at"],
+                  "properties": {"token": string, "token_type": {"const": "Bearer"}, "id": {"type": "integer"},
                                  "expires_at": {"type": "string", "format": "date-time"}}},
+        "TokenList": {"type": "object", "required": ["tokens"], "properties": {"tokens": {
+            "type": "array", "items": {"type": "object", "required": ["id", "created_at", "expires_at", "current"],
+                                       "properties": {"id": {"type": "integer"},
+                                                      "created_at": {"type": "string", "format": "date-time"},
+                                                      "expires_at": {"type": "string", "format": "date-time"},
+                                                      "current": {"type": "boolean"}}}}}},
         "State": {"type": "object", "required": ["name", "label", "terminal"],
                   "properties": {"name": {"type": "string", "enum": list(states.STATE_NAMES)},
                                  "label": string, "terminal": boolean,
@@ -100,14 +110,20 @@ def openapi_document() -> dict:
                                                        "description": "total time the case was suspended"},
                                     "paused_since": datetime_utc, "extended_at": datetime_utc}}}},
         "Notification": {"type": "object", "required": ["id", "kind", "task", "task_due_at", "created_at"],
+                         "description": "a clock notification (with its task) or a notice about a case "
+                                        "(`task` null; `case` and `actor` say who broke the glass where)",
                          "properties": {"id": integer,
-                                        "kind": {"type": "string", "enum": ["due_soon", "overdue", "escalated"]},
+                                        "kind": {"type": "string", "enum": list(NOTIFICATION_KINDS)},
                                         "label": string,
-                                        "task": {"type": "object", "properties": {
+                                        "task": {"type": ["object", "null"], "properties": {
                                             "id": integer, "title": string, "case_id": integer,
                                             "case_number": string,
                                             "aid_application_id": {"type": ["integer", "null"]},
                                             "closed": boolean}},
+                                        "case": {"type": ["object", "null"],
+                                                 "properties": {"id": integer, "number": string}},
+                                        "actor": {"type": ["object", "null"],
+                                                  "properties": {"id": integer, "full_name": string}},
                                         "task_due_at": datetime_utc, "created_at": datetime_utc,
                                         "read_at": datetime_utc}},
         "NotificationList": {"type": "object",
@@ -206,10 +222,23 @@ def openapi_document() -> dict:
     aid_id = {"name": "application_id", "in": "path", "required": True, "schema": {"type": "integer"}}
     bearer = [{"bearerAuth": []}]
     paths = {
-        "/tokens": {"post": {
-            "operationId": "issueToken", "summary": "Exchange credentials for a Bearer token", "security": [],
-            "requestBody": {"required": True, "content": {"application/json": {"schema": ref("TokenRequest")}}},
-            "responses": {"201": json_content(ref("Token"), "Token issued"), **error_responses(400, 401, 422)}}},
+        "/tokens": {
+            "post": {"operationId": "issueToken", "summary": "Exchange password and second-factor code for a Bearer token",
+                     "security": [],
+                     "requestBody": {"required": True,
+                                     "content": {"application/json": {"schema": ref("TokenRequest")}}},
+                     "responses": {"201": json_content(ref("Token"), "Token issued"),
+                                   **error_responses(400, 401, 422, 423, 429)}},
+            "get": {"operationId": "listTokens", "summary": "My live API tokens", "security": bearer,
+                    "responses": {"200": json_content(ref("TokenList"), "The caller's tokens"),
+                                  **error_responses(401)}}},
+        "/tokens/current": {"delete": {
+            "operationId": "revokeCurrentToken", "summary": "Revoke the token of this call", "security": bearer,
+            "responses": {"204": {"description": "Revoked"}, **error_responses(401)}}},
+        "/tokens/{token_id}": {"delete": {
+            "operationId": "revokeToken", "summary": "Revoke one of my tokens", "security": bearer,
+            "parameters": [{"name": "token_id", "in": "path", "required": True, "schema": {"type": "integer"}}],
+            "responses": {"204": {"description": "Revoked"}, **error_responses(401, 404)}}},
         "/workflow": {"get": {
             "operationId": "getWorkflow", "summary": "The process definition", "security": bearer,
             "responses": {"200": json_content(ref("Workflow"), "States and transitions"), **error_responses(401)}}},
@@ -271,7 +300,8 @@ def openapi_document() -> dict:
                             "schema": {"type": "string", "enum": list(task_service.SCOPES), "default": "mine"}}],
             "responses": {"200": json_content(ref("TaskList"), "Tasks"), **error_responses(400, 401, 403)}}},
         "/notifications": {"get": {
-            "operationId": "listNotifications", "summary": "My clock notifications, newest first",
+            "operationId": "listNotifications",
+            "summary": "My clock notifications and notices about cases, newest first",
             "security": bearer,
             "parameters": [{"name": "unread", "in": "query", "schema": {"type": "string", "enum": ["1", "0"]}},
                            {"name": "limit", "in": "query",
@@ -299,6 +329,9 @@ def openapi_document() -> dict:
     schemas.update(registry_schemas)
     schemas["Job"]["properties"].update(registry_api.JOB_PROPERTIES)
     paths.update(registry_paths)
+    emergency_schemas, emergency_paths = emergency_api.openapi_part()
+    schemas.update(emergency_schemas)
+    paths.update(emergency_paths)
     return {
         "openapi": "3.1.0",
         "info": {"title": "OneStop API", "version": f"1 (workflow definition {cases_definition.VERSION})",

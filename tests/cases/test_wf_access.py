@@ -61,8 +61,8 @@ def test_deactivated_or_anonymous_users_may_do_nothing(kit, users):
     case = kit.make_case("registered")
     assert can(None, "view_case", case)[1].status == 401
     examiner = users["examiner"]
-    update_user(examiner, full_name=examiner.full_name, sex="F", roles=["examiner"], agency=examiner.agency,
-                active=False)
+    update_user(examiner, actor=users["admin"], full_name=examiner.full_name, sex="F", roles=["examiner"],
+                agency=examiner.agency, active=False)
     allowed, reason = can(examiner, "start_exam", case)
     assert (allowed, reason.status) == (False, 401)
     with pytest.raises(WorkflowError) as info:

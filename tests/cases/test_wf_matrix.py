@@ -2,21 +2,38 @@
 
 For each trigger a case is brought into one of its source states with its guards met (PREPARE in
 conftest.py) and valid data (DATA). Then: every role the definition names succeeds; every other team
-role gets 403; users who are not on the team (and not the centre's supervisor) get 404; the allowed
+role gets 403; users who are not on the team (and not the centre's supervisor) get 404; a user who
+broke the glass reads the case in their role's compartments and gets 403 on every trigger; the allowed
 role in a state outside the trigger's sources gets 409 wrong_state. `can()` must agree every time.
+An administrator with a pending request to become the centre's supervisor (`admin_2`, asked for by
+`admin`) is refused like any stranger: the role is not in effect until a second administrator approves.
 """
 from __future__ import annotations
 
 import pytest
+from werkzeug.datastructures import MultiDict
 
+from forms.emergency import BreakGlassForm
+from workflow.admin.users import update_user
 from workflow.cases import definition
 from workflow.core import engine
 from workflow.core.access import can
 from workflow.core.errors import WorkflowError
 from workflow.core.extensions import db
+from workflow.emergency import operations as emergency
 
 TRIGGERS = [t.trigger for t in definition.TRANSITIONS]
 ROLE_PAIRS = [(t.trigger, role) for t in definition.TRANSITIONS for role in (t.roles or ("system",))]
+
+
+@pytest.fixture(autouse=True)
+def pending_supervisor(users):
+    """admin asks that admin_2 (of the test centre) also be a supervisor; nobody approves it."""
+    admin_2 = users["admin_2"]
+    (request,) = update_user(admin_2, actor=users["admin"], full_name=admin_2.full_name, sex=admin_2.sex,
+                             roles=["admin", "supervisor"], agency=admin_2.agency, active=True)
+    assert request.state == "pending" and admin_2.roles == {"admin"}
+    return request
 
 
 def test_the_tables_cover_every_trigger(kit):
@@ -66,7 +83,7 @@ def test_other_roles_are_refused(kit, trigger):
     # The matrix is only meaningful if each outcome occurs.
     assert 404 in expectations.values() and 403 in expectations.values()
     for key in ("aid_officer", "aid_approver", "finance_officer", "registry_maintainer", "employer_hr",
-                "auditor", "admin", "other_supervisor", "other_examiner"):
+                "auditor", "admin", "admin_2", "other_supervisor", "other_examiner"):
         assert expectations[key] == 404
     problems = []
     for key, expected in expectations.items():
@@ -146,3 +163,35 @@ def test_unknown_trigger_is_404(kit):
     assert (info.value.status, info.value.code) == (404, "unknown_trigger")
     allowed, reason = can(kit.users["supervisor"], "teleport", case)
     assert (allowed, reason.status, reason.code) == (False, 404, "unknown_trigger")
+
+
+def _emergency_reader(kit, case):
+    """The centre's examiner who is not on the case's team, after breaking the glass on it."""
+    reader = next(kit.users[key] for key in ("examiner_m", "examiner") if case.member("examiner") is not kit.users[key])
+    form = BreakGlassForm(formdata=MultiDict({"case": case.number, "reason": "夜间急诊，需立即查看检查记录。"}),
+                          meta={"csrf": False})
+    emergency.break_glass(reader, form)
+    return reader
+
+
+@pytest.mark.parametrize("trigger", TRIGGERS)
+def test_a_break_the_glass_reader_reads_as_the_grant_says_and_every_trigger_is_refused(kit, trigger):
+    """Emergency access is reading only: the case and the compartments of the reader's team role
+    (an examiner: medical), no other compartment, and 403 on every trigger, `can()` and the engine
+    agreeing, with nothing changed."""
+    case = kit.prepare(trigger)
+    reader = _emergency_reader(kit, case)
+    before = kit.snapshot(case)
+
+    assert can(reader, "view_case", case) == (True, None)
+    for compartment, readers in definition.COMPARTMENTS.items():
+        assert can(reader, f"see:{compartment}", case)[0] == ("examiner" in readers), compartment
+    assert engine.actions_for(reader, case) == []
+    allowed, reason = can(reader, trigger, case)
+    assert (allowed, reason.status) == (False, 403)
+    assert reason.code == ("not_on_team" if "examiner" in definition.TRANSITION_BY_TRIGGER[trigger].roles
+                           else "forbidden")
+    with pytest.raises(WorkflowError) as info:
+        kit.fire(reader, case, trigger)
+    assert (info.value.status, info.value.code, info.value.message) == (403, reason.code, str(reason))
+    assert kit.snapshot(case) == before

@@ -13,7 +13,7 @@ SPEC = importlib.util.spec_from_file_location("import_cycles", ROOT / "tools" / 
 checker = importlib.util.module_from_spec(SPEC)
 SPEC.loader.exec_module(checker)
 
-FEATURES = ("admin", "cases", "aid", "followup", "inbox", "documents", "registry")
+FEATURES = ("admin", "cases", "aid", "followup", "inbox", "documents", "registry", "emergency")
 # The composition root: the app factory and what assembles every feature (commands, demo data,
 # the OpenAPI document, document samples, the RQ worker). Features never import it.
 ROOT_MODULES = {"workflow", "workflow.cli", "workflow.demo", "workflow.openapi", "workflow.samples",

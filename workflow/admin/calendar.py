@@ -1,4 +1,5 @@
-"""The working-day calendar: loading the holiday file, and the administrator's corrections."""
+"""The working-day calendar: loading the holiday file, and the administrator's corrections (each
+recorded in the admin log; `actor` None is the command line)."""
 from __future__ import annotations
 
 import datetime as dt
@@ -9,6 +10,8 @@ from pathlib import Path
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, delete, func, or_, select
 
+from workflow.admin import changes
+from workflow.admin.models import User
 from workflow.core.clocks import forget_calendar, local_today
 from workflow.core.errors import Invalid
 from workflow.core.extensions import db
@@ -50,7 +53,7 @@ def read_file(path: Path = HOLIDAY_FILE) -> dict[int, list[CalendarDay]]:
     return {year: sorted(days.values(), key=lambda d: d.day) for year, days in sorted(by_year.items())}
 
 
-def load_file(path: Path = HOLIDAY_FILE, replace: bool = False) -> dict[int, int]:
+def load_file(path: Path = HOLIDAY_FILE, replace: bool = False, *, actor: User | None = None) -> dict[int, int]:
     """Load the file's years that the database does not have yet, and replace years it holds only
     provisionally once the file has the published arrangement. With `replace`, reload every year of
     the file (discarding corrections made on the admin page). Returns {year: days loaded}."""
@@ -66,6 +69,8 @@ def load_file(path: Path = HOLIDAY_FILE, replace: bool = False) -> dict[int, int
             or_(and_(*_in_year(year)), CalendarDay.day.in_([row.day for row in rows]))))
         db.session.add_all(rows)
         loaded[year] = len(rows)
+        changes.record(actor, "calendar_day", year, "load", {"held": held} if held else None,
+                       {"days": len(rows), "file": path.name, "replace": replace}, label=str(year))
     db.session.commit()
     forget_calendar()
     return loaded
@@ -117,20 +122,32 @@ def days_of(year: int) -> list[CalendarDay]:
     return list(db.session.scalars(select(CalendarDay).where(*_in_year(year)).order_by(CalendarDay.day)))
 
 
-def save_day(day: dt.date, kind: str, name: str, name_en: str = "") -> CalendarDay:
+def _day_values(row: CalendarDay) -> dict:
+    return {"kind": row.kind, "name": row.name, "name_en": row.name_en, "provisional": row.provisional}
+
+
+def save_day(day: dt.date, kind: str, name: str, name_en: str = "", *, actor: User | None) -> CalendarDay:
     """Add or correct one day; saved days are final (no longer provisional)."""
     if kind == "workday" and day.weekday() < 5:
         message = _l("A make-up working day falls on a Saturday or Sunday.")
         raise Invalid(message, {"day": [str(message)]})
-    row = db.session.get(CalendarDay, day) or CalendarDay(day=day)
+    row = db.session.get(CalendarDay, day)
+    before = _day_values(row) if row is not None else None
+    row = row or CalendarDay(day=day)
     row.kind, row.name, row.name_en, row.provisional = kind, name.strip(), name_en.strip(), False
     db.session.add(row)
+    changes.record(actor, "calendar_day", day.isoformat(), "create" if before is None else "update", before,
+                   _day_values(row), label=day.isoformat())
     db.session.commit()
     forget_calendar()
     return row
 
 
-def remove_day(day: dt.date) -> None:
+def remove_day(day: dt.date, *, actor: User | None) -> None:
+    row = db.session.get(CalendarDay, day)
+    if row is not None:
+        changes.record(actor, "calendar_day", day.isoformat(), "delete", _day_values(row), None,
+                       label=day.isoformat())
     db.session.execute(delete(CalendarDay).where(CalendarDay.day == day))
     db.session.commit()
     forget_calendar()

@@ -1,4 +1,7 @@
-"""Administrator commands: create a user, load the holiday calendar."""
+"""Administrator commands: create a user, lift a lock-out, load the holiday calendar.
+
+Whoever runs these holds the server, so they act at once, without a second administrator (the
+admin log records them with the actor "command line")."""
 from __future__ import annotations
 
 import logging
@@ -23,7 +26,11 @@ log = logging.getLogger(__name__)
               help="Approval level; required with --role aid_approver.")
 @click.option("--email", default=None, help="Address for deadline notifications (when SMTP is configured).")
 def create_user_command(username, password, roles, agency, full_name, sex, aid_level, email):
-    """Create a user with one or more roles in an agency."""
+    """Create a user with one or more roles in an agency.
+
+    The roles apply at once (no second administrator's approval, as on the admin pages: the
+    operator holds the server); the admin log records the creation with the actor "command line".
+    """
     from workflow.admin.users import agency_by_name, create_user
     from workflow.core.errors import WorkflowError
 
@@ -34,6 +41,26 @@ def create_user_command(username, password, roles, agency, full_name, sex, aid_l
     except WorkflowError as exc:
         raise click.ClickException(exc.message) from exc
     click.echo(f"created user {user.username} (id {user.id}) with roles {', '.join(sorted(user.roles))}")
+
+
+@click.command("unlock-user")
+@click.argument("username")
+def unlock_user_command(username):
+    """Lift the lock-out of USERNAME after too many failed logins.
+
+    The failed attempts are forgotten and the user may log in again at once; the admin log records
+    it with the actor "command line". (An administrator can do the same on the user's admin page.)
+    """
+    from workflow.admin.users import unlock_user, user_by_username
+    from workflow.core.errors import WorkflowError
+
+    try:
+        user = user_by_username(username)
+    except WorkflowError as exc:
+        raise click.ClickException(exc.message) from exc
+    was_locked = unlock_user(None, user)
+    click.echo(f"unlocked {user.username}" if was_locked else
+               f"{user.username} was not locked; failed attempts reset")
 
 
 @click.command("calendar-load")
@@ -61,5 +88,5 @@ def calendar_load_command(path, replace):
 
 
 def init_app(app: Flask) -> None:
-    for command in (create_user_command, calendar_load_command,):
+    for command in (create_user_command, unlock_user_command, calendar_load_command):
         app.cli.add_command(command)

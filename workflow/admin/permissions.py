@@ -14,7 +14,7 @@ def manage(user, action: str, obj) -> Answer:  # noqa: ARG001
 
 
 @rule("decide_admin_request")
-def decide_request(user, action: str, request) -> Answer:  # noqa: ARG001
+def decide_request(user, _action: str, request) -> Answer:
     """Approve or reject: an administrator other than the requester and other than its user."""
     if not user.has_role("admin"):
         return deny(_l("Administrators only."), 403, "forbidden")
@@ -28,14 +28,14 @@ def decide_request(user, action: str, request) -> Answer:  # noqa: ARG001
 
 
 @rule("withdraw_admin_request")
-def withdraw_request(user, action: str, request) -> Answer:  # noqa: ARG001
+def withdraw_request(user, _action: str, request) -> Answer:
     if user.has_role("admin") and request.requested_by_id == user.id:
         return ALLOWED
     return deny(_l("Only the administrator who made a request may withdraw it."), 403, "forbidden")
 
 
 @rule("read_admin_log")
-def read_log(user, action: str, obj) -> Answer:  # noqa: ARG001
+def read_log(user, _action: str, _obj) -> Answer:
     if user.has_role("auditor", "admin"):
         return ALLOWED
     return deny(_l("The admin log is for auditors and administrators."), 403, "forbidden")

@@ -1,7 +1,9 @@
-"""Administration pages: agencies, users and settings. Administrators only; no case content."""
+"""Administration pages: agencies, users and settings, four-eyes requests, and the admin log.
+Administrators only (the admin log: auditors too); no case content."""
 from __future__ import annotations
 
 import datetime as dt
+import math
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import format_date
@@ -10,21 +12,31 @@ from flask_login import current_user, login_required
 
 from forms.admin import AgencyForm, CalendarDayForm, LimitsForm, UserForm, WageForm, settings_form
 from workflow.admin import calendar as calendar_service
+from workflow.admin import changes as change_log
 from workflow.admin import operations as admin_service
+from workflow.admin import requests as request_service
 from workflow.admin import users as user_service
+from workflow.admin.labels import ADMIN_OBJECT_TYPES
 from workflow.core import settings
 from workflow.core.access import can
+from workflow.core.api import int_arg
 from workflow.core.clocks import local_today
 from workflow.core.errors import WorkflowError
 from workflow.core.forms import attach_errors
+from workflow.core.models import utcnow
 from workflow.core.money import yuan
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
+LOG_PER_PAGE = 50
+# Pages of this blueprint that check access themselves (auditors read the admin log).
+OWN_CHECK = {"admin.log"}
 
 
 @bp.before_request
 @login_required
 def _admins_only():
+    if request.endpoint in OWN_CHECK:
+        return
     allowed, _reason = can(current_user, "manage_users")
     if not allowed:
         abort(403)
@@ -38,7 +50,8 @@ def _field_errors(form, exc: WorkflowError) -> list[str]:
 @bp.route("/")
 def index():
     return render_template("admin/index.html", agencies=admin_service.list_agencies(),
-                           users=admin_service.list_users())
+                           users=admin_service.list_users(), pending=request_service.pending(),
+                           describe=request_service.describe)
 
 
 # --- agencies -----------------------------------------------------------------------------------
@@ -54,7 +67,7 @@ def agency(agency_id: int | None = None):
     messages: list[str] = []
     if form.validate_on_submit():
         try:
-            admin_service.save_agency(existing, name=form.name.data, kind=form.kind.data,
+            admin_service.save_agency(existing, actor=current_user, name=form.name.data, kind=form.kind.data,
                                       region=form.region.data or "", doc_prefix=form.doc_prefix.data or "")
         except WorkflowError as exc:
             messages = _field_errors(form, exc)
@@ -87,20 +100,143 @@ def user(user_id: int | None = None):
             if existing is None:
                 saved = user_service.create_user(
                     username=form.username.data.strip(), password=form.password.data or "",
-                    full_name=form.full_name.data.strip(), sex=form.sex.data, roles=form.roles.data,
-                    agency=agency, aid_level=form.aid_level.data or None, email=form.email.data)
+                    full_name=form.full_name.data.strip(), sex=form.sex.data, roles=form.roles.data or [],
+                    agency=agency, aid_level=form.aid_level.data or None, email=form.email.data,
+                    actor=current_user)
             else:
-                saved = user_service.update_user(
-                    existing, full_name=form.full_name.data.strip(), sex=form.sex.data, roles=form.roles.data,
-                    agency=agency, active=form.active.data, password=form.password.data or None,
-                    aid_level=form.aid_level.data or None, email=form.email.data)
+                opened = user_service.update_user(
+                    existing, actor=current_user, full_name=form.full_name.data.strip(), sex=form.sex.data,
+                    roles=form.roles.data or [], agency=agency, active=form.active.data,
+                    password=form.password.data or None, aid_level=form.aid_level.data or None,
+                    email=form.email.data)
         except WorkflowError as exc:
             messages = _field_errors(form, exc)
         else:
-            flash(_("User %(username)s saved.", username=saved.username), "success")
+            if existing is None:
+                flash(_("User %(username)s created, without access for now: the roles wait for a second "
+                        "administrator's approval.", username=saved.username), "warning")
+                return redirect(url_for("admin.user", user_id=saved.id))
+            if opened:
+                flash(_("User %(username)s saved. Waiting for a second administrator's approval: %(changes)s",
+                        username=existing.username,
+                        changes="; ".join(request_service.describe(r) for r in opened)), "warning")
+                return redirect(url_for("admin.user", user_id=existing.id))
+            flash(_("User %(username)s saved.", username=existing.username), "success")
             return redirect(url_for("admin.index"))
     status = 422 if request.method == "POST" else 200
-    return render_template("admin/user.html", form=form, user=existing, messages=messages), status
+    return _user_page(form, existing, messages, status)
+
+
+def _user_page(form, existing, messages, status: int):
+    pending = request_service.pending(existing) if existing is not None else []
+    locked = existing is not None and existing.locked_until is not None and existing.locked_until > utcnow()
+    return render_template("admin/user.html", form=form, user=existing, messages=messages, pending=pending,
+                           describe=request_service.describe, locked=locked), status
+
+
+def _user_or_404(user_id: int):
+    try:
+        return admin_service.get_user(user_id)
+    except WorkflowError:
+        abort(404)
+
+
+def _done_or_refused(action, done: str, target: str):
+    """Run a service call of a button; flash `done`, or the refusal's reason (404 stays a 404)."""
+    try:
+        action()
+    except WorkflowError as exc:
+        if exc.status == 404:
+            abort(404)
+        flash(exc.message, "warning" if exc.status == 409 else "danger")
+    else:
+        flash(done, "success")
+    return redirect(target)
+
+
+@bp.post("/users/<int:user_id>/unlock")
+def unlock(user_id: int):
+    target = _user_or_404(user_id)
+    return _done_or_refused(lambda: user_service.unlock_user(current_user, target),
+                            _("The account of %(username)s is unlocked.", username=target.username),
+                            url_for("admin.user", user_id=target.id))
+
+
+@bp.post("/users/<int:user_id>/end-sessions")
+def end_sessions(user_id: int):
+    target = _user_or_404(user_id)
+    return _done_or_refused(lambda: user_service.end_sessions(current_user, target),
+                            _("Every session and API token of %(username)s has ended.", username=target.username),
+                            url_for("admin.user", user_id=target.id))
+
+
+@bp.post("/users/<int:user_id>/reset-second-factor")
+def reset_second_factor(user_id: int):
+    target = _user_or_404(user_id)
+    return _done_or_refused(lambda: request_service.request_second_factor_reset(current_user, target),
+                            _("The reset of the second factor of %(username)s waits for a second administrator's "
+                              "approval.", username=target.username),
+                            url_for("admin.user", user_id=target.id))
+
+
+# --- four-eyes requests -------------------------------------------------------------------------
+
+def _back_to(row) -> str:
+    """Where a decision's button was: the user's page or the administration page."""
+    if request.form.get("back") == "user":
+        return url_for("admin.user", user_id=row.user_id)
+    return url_for("admin.index")
+
+
+def _request_or_404(request_id: int):
+    try:
+        return request_service.get_request(request_id)
+    except WorkflowError:
+        abort(404)
+
+
+@bp.post("/requests/<int:request_id>/approve")
+def approve_request(request_id: int):
+    row = _request_or_404(request_id)
+    return _done_or_refused(lambda: request_service.decide(current_user, row, approve=True),
+                            _("Approved: %(change)s (%(username)s).", change=request_service.describe(row),
+                              username=row.user.username), _back_to(row))
+
+
+@bp.post("/requests/<int:request_id>/reject")
+def reject_request(request_id: int):
+    row = _request_or_404(request_id)
+    return _done_or_refused(lambda: request_service.decide(current_user, row, approve=False),
+                            _("Rejected: %(change)s (%(username)s).", change=request_service.describe(row),
+                              username=row.user.username), _back_to(row))
+
+
+@bp.post("/requests/<int:request_id>/withdraw")
+def withdraw_request(request_id: int):
+    row = _request_or_404(request_id)
+    return _done_or_refused(lambda: request_service.withdraw(current_user, row),
+                            _("Withdrawn: %(change)s (%(username)s).", change=request_service.describe(row),
+                              username=row.user.username), _back_to(row))
+
+
+# --- the admin log ------------------------------------------------------------------------------
+
+@bp.get("/log")
+def log():
+    """Every change administrators (and the command line) made, newest first; auditors read it too."""
+    allowed, reason = can(current_user, "read_admin_log")
+    if not allowed:
+        abort(reason.status if reason.status in (401, 403, 404) else 403)
+    object_type = request.args.get("type") or None
+    try:
+        page = int_arg("page", 1)
+        rows, total = change_log.log_page(object_type=object_type, page=page, per_page=LOG_PER_PAGE)
+    except WorkflowError as exc:
+        abort(exc.status)
+    pages = max(math.ceil(total / LOG_PER_PAGE), 1)
+    paging = {"page": page, "pages": pages, "total": total, "has_prev": page > 1, "has_next": page < pages}
+    return render_template("admin/log.html", rows=rows, paging=paging, object_type=object_type,
+                           object_types=ADMIN_OBJECT_TYPES)
 
 
 # --- settings -----------------------------------------------------------------------------------
@@ -140,7 +276,8 @@ def settings_page():
             form.visit_schedule_months.errors = [_("Use whole numbers separated by commas, e.g. 1, 3, 6.")]
         else:
             try:
-                admin_service.save_settings([int(p) for p in parts], {key: form[key].data for key in _numbers(form)})
+                admin_service.save_settings([int(p) for p in parts], {key: form[key].data for key in _numbers(form)},
+                                            actor=current_user)
             except WorkflowError as exc:
                 messages = _field_errors(form, exc)
             else:
@@ -156,7 +293,7 @@ def limits_page():
     limit_messages: list[str] = []
     if limits.validate_on_submit():
         try:
-            admin_service.save_limits({name: limits[name].data for name in _limit_names()})
+            admin_service.save_limits({name: limits[name].data for name in _limit_names()}, actor=current_user)
         except WorkflowError as exc:
             limit_messages = _field_errors(limits, exc)
         else:
@@ -177,7 +314,8 @@ def calendar():
     messages: list[str] = []
     if form.validate_on_submit():
         try:
-            saved = calendar_service.save_day(form.day.data, form.kind.data, form.name.data, form.name_en.data or "")
+            saved = calendar_service.save_day(form.day.data, form.kind.data, form.name.data, form.name_en.data or "",
+                                              actor=current_user)
         except WorkflowError as exc:
             messages = _field_errors(form, exc)
         else:
@@ -196,7 +334,7 @@ def calendar_delete(day: str):
         parsed = dt.date.fromisoformat(day)
     except ValueError:
         abort(404)
-    calendar_service.remove_day(parsed)
+    calendar_service.remove_day(parsed, actor=current_user)
     flash(_("%(day)s removed: it counts as an ordinary day again.", day=format_date(parsed)), "success")
     return redirect(url_for("admin.calendar", year=parsed.year))
 
@@ -209,7 +347,7 @@ def wages():
     if request.method == "GET":
         form.year.data = local_today().year
     elif form.validate_on_submit():
-        wage = admin_service.save_wage(year=form.year.data, region=form.region.data,
+        wage = admin_service.save_wage(actor=current_user, year=form.year.data, region=form.region.data,
                                        monthly_fen=form.monthly_fen.data)
         flash(_("Average wage for %(year)d, %(region)s saved.", year=wage.year, region=wage.region), "success")
         return redirect(url_for("admin.wages"))

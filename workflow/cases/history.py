@@ -27,7 +27,8 @@ LIST_LABELS = {"contacts": _l("Guardians and appropriate adults"), "suspects": _
                "document": _l("Document"), "recipient": _l("Recipient"), "number": _l("Issue number"),
                "status": _l("Status"), "version": _l("Version")}
 # History rows that are not triggers of the process.
-EVENT_LABELS = {"issue_document": _l("Document generated")}
+EVENT_LABELS = {"issue_document": _l("Document generated"),
+                "break_glass": _l("Opened in an emergency (break-the-glass)")}
 
 
 def _unbound(transition, key: str):

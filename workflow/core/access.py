@@ -2,8 +2,9 @@
 
 Pages, the API, services and the tests all call it. Each feature registers the rules of its own
 actions here (`rule`, `prefix_rule`: the way blueprints register routes), and for its process's
-subjects how a user acts on one (`subject`). Triggers of a process need no rule: `can` checks them
-against the definition (role, team, suspension, state, permits, guards).
+subjects how a user acts on one (`subject`) and who else may read one (`reader`: emergency
+access reads a case in its holder's team roles but never acts). Triggers of a process need no rule:
+`can` checks them against the definition (role, team, suspension, state, permits, guards).
 
 A refusal's reason is a `Denial`: a display string that also carries the HTTP status (401 not
 logged in, 403 wrong role, not on the team or an unmet permit such as the approver level, 404 no
@@ -13,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import exists, false, or_
@@ -129,6 +130,34 @@ def acting_roles(user, subject) -> set[str]:
     return SUBJECTS[subject.process_name].acting_roles(user, subject)
 
 
+class Reader(Protocol):
+    """A clause that lets users read subjects they do not act on (a live break-the-glass grant):
+    `roles(user, subject)` are the roles in which `user` reads `subject` (empty: not at all)."""
+
+    def roles(self, user, subject) -> set[str]: ...
+
+
+# Further readers by process name: they widen `view` and `see_compartment`, never the triggers
+# (`_fire` and the actions offered ask `acting_roles`), so whoever reads through one acts on nothing.
+READERS: dict[str, list[Reader]] = {}
+
+
+def reader(process_name: str, clause: Reader) -> None:
+    """Register `clause` as a further reader of the subjects of `process_name`."""
+    clauses = READERS.setdefault(process_name, [])
+    assert clause not in clauses, f"reader registered twice for {process_name}"
+    clauses.append(clause)
+
+
+def reading_roles(user, subject) -> set[str]:
+    """The roles in which `user` reads a case or aid application without acting on it (through a
+    registered reader, e.g. break-the-glass); the roles they act in are `acting_roles`."""
+    roles: set[str] = set()
+    for clause in READERS.get(subject.process_name, ()):
+        roles |= clause.roles(user, subject)
+    return roles
+
+
 def held_roles(user) -> set[str]:
     """The user's roles and the derived roles they may act in (an aid officer as entrusted verifier)."""
     return set(user.roles) | {derived for derived, base in derived_roles().items() if base in user.roles}
@@ -143,7 +172,7 @@ def roles_text(roles) -> str:
 def view(user, subject) -> Answer:
     if subject is None:
         raise ValueError("viewing needs a case or an aid application")
-    if acting_roles(user, subject):
+    if acting_roles(user, subject) or reading_roles(user, subject):
         return ALLOWED
     # 404, not 403: a stranger must not learn that the case (or application) exists.
     return deny(SUBJECTS[subject.process_name].not_found, 404, "not_found")
@@ -151,7 +180,9 @@ def view(user, subject) -> Answer:
 
 def see_compartment(user, subject, compartment: str) -> Answer:
     readers = process_of(subject).compartments[compartment]
-    if acting_roles(user, subject) & set(readers) - {"supervisor"}:
+    allowed = set(readers) - {"supervisor"}
+    # An emergency reader reads what a team member of the same roles reads, nothing more.
+    if acting_roles(user, subject) & allowed or reading_roles(user, subject) & allowed:
         return ALLOWED
     return deny(_l("This part of the case is restricted to: %(roles)s.", roles=roles_text(readers)),
                 403, "forbidden")

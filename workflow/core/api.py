@@ -161,5 +161,7 @@ def error_responses(*statuses: int) -> dict:
             401: "Missing, invalid or expired Bearer token", 403: "Not allowed for this user's role",
             404: "No such case (or not visible to the caller), unknown trigger, or a page after the last",
             409: "Wrong state, suspended case or stale version (nothing was changed)",
-            422: "Invalid data (see `fields`) or an unmet guard (`guard_failed`)"}
+            422: "Invalid data (see `fields`) or an unmet guard (`guard_failed`)",
+            423: "The account is locked after too many failures (`account_locked`; header Retry-After)",
+            429: "Too many requests from this address or employer (`rate_limited`; header Retry-After)"}
     return {str(s): json_content(ref("Error"), text[s]) for s in statuses}

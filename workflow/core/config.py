@@ -32,7 +32,7 @@ def _database_url(instance_path: str) -> str:
 
 
 def load(instance_path: str) -> dict:
-    env = os.environ.get("ONESTOP_ENV", "development")
+    env = os.environ.get("ONESTOP_ENV") or "development"
     production = env == "production"
     return {
         "ENV_NAME": env,

@@ -1,6 +1,10 @@
 """What the pages of a process subject (a case, an aid application) share: their actions with forms,
-an action's POST, the workflow diagram and error pages."""
+an action's POST, banners other features put on them, the workflow diagram and error pages."""
 from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
 
 from flask import Response, abort, flash, redirect, render_template, request
 from flask_babel import get_locale
@@ -53,6 +57,36 @@ def fire_from_page(subject, transition, fire_function, render, show_url: str):
                       status=exc.status)
     flash(_("%(action)s: done.", action=transition.label), "success")
     return redirect(show_url + f"#action-{transition.trigger}" if transition.internal else show_url)
+
+
+# --- banners -------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Banner:
+    """A notice at the top of a subject's page for the user reading it (e.g. "you read this case
+    through emergency access until 14:05"). `level` is a Bootstrap alert colour."""
+
+    level: str
+    message: str
+    link_text: str | None = None
+    link_url: str | None = None
+    marker: str = ""  # the banner's `data-banner` value, for tests and styling
+
+
+# Functions of (user, subject) -> Banner | None, registered by features (`banner`).
+BANNERS: list[Callable[[Any, Any], Banner | None]] = []
+
+
+def banner(fn: Callable[[Any, Any], Banner | None]) -> Callable[[Any, Any], Banner | None]:
+    """Register `fn(user, subject)` as a source of banners on subjects' pages."""
+    assert fn not in BANNERS, f"banner {fn.__name__} registered twice"
+    BANNERS.append(fn)
+    return fn
+
+
+def banners_for(subject) -> list[Banner]:
+    """The banners the current user sees on the page of `subject` (a template global)."""
+    return [shown for fn in BANNERS if (shown := fn(current_user, subject)) is not None]
 
 
 # --- the workflow diagram -----------------------------------------------------------------------

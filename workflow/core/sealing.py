@@ -64,7 +64,7 @@ def check_keys() -> None:
             stored = db.session.get(Setting, KEY_CHECK)
     for name, value in expected.items():
         if (stored.value or {}).get(name) != value:
-            key = name if current_app.config.get(name) else f"the {name} derived from SECRET_KEY"
+            key = name if current_app.config.get(name) else f"{name} (unset: derived from SECRET_KEY)"
             raise RuntimeError(f"{key} is not the key this database's data was sealed and hashed with; start with "
                                f"that key (for a new, empty database delete the settings row '{KEY_CHECK}')")
 

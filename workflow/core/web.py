@@ -54,6 +54,14 @@ def init_app(app: Flask, template_globals: dict) -> None:
                          (405, _l("Method not allowed.")), (413, _l("Request too large."))):
         app.register_error_handler(status, lambda exc, s=status, t=text: _error_page(s, str(t)))
 
+    @app.errorhandler(429)
+    def too_many(exc):
+        # Flask-Limiter adds Retry-After to this response; the page says it in words.
+        retry = getattr(getattr(exc, "limit", None), "limit", None)
+        wait = format_timedelta(dt.timedelta(seconds=retry.get_expiry()), threshold=1) if retry else ""
+        return _error_page(429, _("Too many attempts from your address. Please wait %(wait)s and try again.",
+                                  wait=wait))
+
     @app.errorhandler(500)
     def server_error(exc):
         app.logger.exception("server error: %s", exc)

@@ -1,7 +1,8 @@
-"""Labels of notification kinds."""
+"""Labels of notification kinds (clock notifications and notices about cases)."""
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 
 NOTIFICATION_LABELS = {"due_soon": _l("Task due soon"), "overdue": _l("Task overdue"),
-                       "escalated": _l("Overdue task escalated to you")}
+                       "escalated": _l("Overdue task escalated to you"),
+                       "break_glass": _l("Emergency access to a case")}

@@ -1,4 +1,4 @@
-"""The bell: a user's clock notifications."""
+"""The bell: a user's clock notifications and notices about cases."""
 from __future__ import annotations
 
 from flask import Blueprint, abort, redirect, render_template, url_for
@@ -26,13 +26,16 @@ def read_all():
 @bp.post("/<int:notification_id>/open")
 @login_required
 def open_one(notification_id: int):
-    """Mark read and go to the task's case or aid application (whose page checks access again)."""
+    """Mark read and go to the task's case or aid application (whose page checks access again),
+    or to the page a notice about a case leads to."""
     try:
         notification = notification_service.get_own(current_user, notification_id)
     except NotFound:
         abort(404)
     notification_service.mark_read(current_user, notification_id)
     task = notification.task
+    if task is None:
+        return redirect(notification_service.link_of(notification))
     if task.aid_application_id is not None:
         return redirect(url_for("aid.show", application_id=task.aid_application_id, _anchor="tasks"))
     return redirect(url_for("cases.show", case_id=task.case_id, _anchor="tasks"))

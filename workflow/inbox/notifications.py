@@ -1,5 +1,10 @@
-"""A user's in-app notifications (the bell): listing, unread count, marking read."""
+"""A user's in-app notifications (the bell): listing, unread count, marking read; and notices
+about a case that other features send (`notify_about_case`), each kind with the page it leads to
+(`notice_link`)."""
 from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterable
 
 from flask_babel import gettext as _
 from sqlalchemy import func, select, update
@@ -9,7 +14,35 @@ from workflow.admin.models import User
 from workflow.core.errors import NotFound
 from workflow.core.extensions import db
 from workflow.core.models import Task, utcnow
-from workflow.inbox.models import Notification
+from workflow.inbox.models import CASE_NOTICE_KINDS, Notification
+
+# Where a notice about a case leads: kind -> fn(notification) -> URL, registered by the sending feature.
+NOTICE_LINKS: dict[str, Callable[[Notification], str]] = {}
+
+
+def notice_link(kind: str):
+    """Register `fn(notification) -> URL` as the page the case notices of `kind` open."""
+    assert kind in CASE_NOTICE_KINDS, f"unknown case notice kind {kind}"
+
+    def register(fn: Callable[[Notification], str]) -> Callable[[Notification], str]:
+        assert NOTICE_LINKS.setdefault(kind, fn) is fn, f"two links for {kind}"
+        return fn
+    return register
+
+
+def link_of(notification: Notification) -> str:
+    return NOTICE_LINKS[notification.kind](notification)
+
+
+def notify_about_case(recipients: Iterable[User], kind: str, case, actor: User | None,
+                      now: dt.datetime | None = None) -> list[Notification]:
+    """Add a notice of `kind` about `case` for each recipient, in the caller's transaction (the
+    caller commits)."""
+    assert kind in CASE_NOTICE_KINDS, f"{kind} is not a notice about a case"
+    rows = [Notification(user_id=user.id, kind=kind, case_id=case.id, actor_id=actor.id if actor else None,
+                         created_at=now or utcnow()) for user in recipients]
+    db.session.add_all(rows)
+    return rows
 
 
 def unread_count(user: User) -> int:
@@ -20,7 +53,8 @@ def unread_count(user: User) -> int:
 def recent(user: User, *, unread_only: bool = False, limit: int = 100) -> list[Notification]:
     stmt = (select(Notification).where(Notification.user_id == user.id)
             .options(joinedload(Notification.task).joinedload(Task.case),
-                     joinedload(Notification.task).joinedload(Task.aid_application))
+                     joinedload(Notification.task).joinedload(Task.aid_application),
+                     joinedload(Notification.case), joinedload(Notification.actor))
             .order_by(Notification.created_at.desc(), Notification.id.desc()).limit(limit))
     if unread_only:
         stmt = stmt.where(Notification.read_at.is_(None))

@@ -116,10 +116,10 @@ def test_a_year_without_data_counts_weekends_only(app, caplog):
 def test_the_calendar_is_read_once_per_context_and_forgotten_on_edits(app):
     first = working_calendar()
     assert working_calendar() is first
-    calendar.save_day(D(2026, 12, 31), "holiday", "测试假日")
+    calendar.save_day(D(2026, 12, 31), "holiday", "测试假日", actor=None)
     assert working_calendar() is not first  # save_day forgot the cached one
     assert add(D(2026, 12, 30), 1) == D(2027, 1, 4)
-    calendar.remove_day(D(2026, 12, 31))
+    calendar.remove_day(D(2026, 12, 31), actor=None)
     assert add(D(2026, 12, 30), 1) == D(2026, 12, 31)
 
 
@@ -283,8 +283,8 @@ def test_the_file_is_loaded_once(app):
 
 
 def test_load_keeps_admin_corrections_unless_replaced(app):
-    calendar.save_day(D(2026, 10, 10), "holiday", "  调整  ", " Adjusted ")
-    calendar.save_day(D(2027, 1, 1), "holiday", "元旦", "New Year's Day")  # published: no longer provisional
+    calendar.save_day(D(2026, 10, 10), "holiday", "  调整  ", " Adjusted ", actor=None)
+    calendar.save_day(D(2027, 1, 1), "holiday", "元旦", "New Year's Day", actor=None)  # published: not provisional
     assert add(D(2026, 10, 9), 1) == D(2026, 10, 12)
     assert calendar.load_file() == {}
     corrected = db.session.get(CalendarDay, D(2026, 10, 10))
@@ -302,7 +302,7 @@ def test_load_keeps_admin_corrections_unless_replaced(app):
 
 
 def test_replace_drops_days_added_in_a_reloaded_year(app):
-    calendar.save_day(D(2026, 12, 31), "holiday", "测试假日")
+    calendar.save_day(D(2026, 12, 31), "holiday", "测试假日", actor=None)
     calendar.load_file()
     assert db.session.get(CalendarDay, D(2026, 12, 31)) is not None
     calendar.load_file(replace=True)
@@ -312,22 +312,22 @@ def test_replace_drops_days_added_in_a_reloaded_year(app):
 
 def test_a_make_up_day_must_be_on_a_weekend(app):
     with pytest.raises(Invalid) as info:
-        calendar.save_day(D(2026, 12, 30), "workday", "测试")  # a Wednesday
+        calendar.save_day(D(2026, 12, 30), "workday", "测试", actor=None)  # a Wednesday
     assert info.value.status == 422 and set(info.value.fields) == {"day"}
     assert db.session.get(CalendarDay, D(2026, 12, 30)) is None
     # a Saturday make-up day counts at once; a holiday may fall on any day
-    calendar.save_day(D(2026, 12, 26), "workday", "测试调休")
+    calendar.save_day(D(2026, 12, 26), "workday", "测试调休", actor=None)
     assert add(D(2026, 12, 25), 1) == D(2026, 12, 26)
-    calendar.save_day(D(2026, 12, 27), "holiday", "周日假日")
+    calendar.save_day(D(2026, 12, 27), "holiday", "周日假日", actor=None)
     assert add(D(2026, 12, 26), 1) == D(2026, 12, 28)
 
 
 def test_remove_day_makes_it_ordinary(app):
-    calendar.remove_day(D(2026, 10, 1))  # a Thursday of National Day
+    calendar.remove_day(D(2026, 10, 1), actor=None)  # a Thursday of National Day
     assert add(D(2026, 9, 30), 1) == D(2026, 10, 1)
-    calendar.remove_day(D(2026, 9, 20))  # the make-up Sunday
+    calendar.remove_day(D(2026, 9, 20), actor=None)  # the make-up Sunday
     assert add(D(2026, 9, 18), 1) == D(2026, 9, 21)
-    calendar.remove_day(D(2031, 1, 1))  # nothing there: nothing happens
+    calendar.remove_day(D(2031, 1, 1), actor=None)  # nothing there: nothing happens
     assert calendar.years() == [2026, 2027]
 
 
@@ -385,7 +385,7 @@ def test_missing_years_are_this_year_and_next_in_the_centres_time_zone(app):
         assert calendar.missing_years() == [2028]
     with time_machine.travel(utc(2031, 6, 1, 0, 0), tick=False):
         assert calendar.missing_years() == [2031, 2032]
-    calendar.save_day(D(2028, 1, 1), "holiday", "元旦")
+    calendar.save_day(D(2028, 1, 1), "holiday", "元旦", actor=None)
     with time_machine.travel(utc(2027, 3, 1), tick=False):
         assert calendar.missing_years() == []
 
@@ -400,7 +400,7 @@ def test_cli_calendar_load_skips_loaded_years(runner):
 
 
 def test_cli_calendar_load_replace_and_file(runner, tmp_path):
-    calendar.save_day(D(2026, 10, 10), "holiday", "调整")
+    calendar.save_day(D(2026, 10, 10), "holiday", "调整", actor=None)
     result = runner.invoke(args=["calendar-load", "--replace"])
     assert result.exit_code == 0, result.output
     assert f"loaded 2026: {HOLIDAYS_2026 + WORKDAYS_2026} days" in result.output
@@ -557,7 +557,7 @@ def test_a_published_arrangement_replaces_the_provisional_year_on_a_normal_load(
 
 
 def test_a_lone_make_up_day_does_not_make_a_year_count_as_loaded(app):
-    calendar.save_day(D(2029, 12, 30), "workday", "元旦调休")
+    calendar.save_day(D(2029, 12, 30), "workday", "元旦调休", actor=None)
     assert 2029 not in calendar.years()
 
 

@@ -1,0 +1,122 @@
+"""Lock-out per account (exponential back-off after N failures, lifted by time or an administrator)
+and rate limits per client address on /login, the code step, /api/v1/tokens and /verify."""
+from __future__ import annotations
+
+import datetime as dt
+
+import page_clients
+import pytest
+import time_machine
+from page_clients import PASSWORD
+
+from workflow.admin import signin
+from workflow.admin.models import LoginAttempt, User
+from workflow.core import settings
+from workflow.core.extensions import db
+
+
+def _user(username: str) -> User:
+    user = db.session.query(User).filter_by(username=username).one()
+    db.session.refresh(user)
+    return user
+
+
+def _wrong_passwords(client, username: str, times: int):
+    return [client.post("/login", data={"username": username, "password": "wrong-password"}) for _ in range(times)]
+
+
+def test_locked_after_n_failures_even_with_the_right_password(pages, users):
+    client = pages.anonymous()
+    answers = _wrong_passwords(client, "examiner", 5)
+    assert [a.status_code for a in answers] == [200, 200, 200, 200, 423]
+    assert _user("examiner").locked_until is not None
+    right = client.post("/login", data={"username": "examiner", "password": PASSWORD})
+    assert right.status_code == 423 and client.get("/inbox").status_code == 302
+    outcomes = [a.outcome for a in db.session.query(LoginAttempt).filter_by(username="examiner")]
+    assert outcomes == ["wrong_password"] * 5 + ["locked"]
+
+
+def test_lock_lifts_after_its_period_and_doubles_on_further_failures(pages, users):
+    client = pages.anonymous()
+    _wrong_passwords(client, "examiner", 5)
+    first_lock = _user("examiner").locked_until
+    assert first_lock - dt.datetime.utcnow() <= dt.timedelta(minutes=settings.get("login_lock_minutes"))
+    with time_machine.travel(dt.datetime.now(dt.timezone.utc) + dt.timedelta(minutes=6)):
+        _wrong_passwords(client, "examiner", 1)  # the sixth failure: twice as long
+        second_lock = _user("examiner").locked_until
+        assert dt.timedelta(minutes=9) < second_lock - dt.datetime.utcnow() <= dt.timedelta(minutes=10)
+    with time_machine.travel(dt.datetime.now(dt.timezone.utc) + dt.timedelta(minutes=17)):
+        assert page_clients.sign_in(client, "examiner").status_code == 302
+        assert client.get("/inbox").status_code == 200
+    assert _user("examiner").failed_logins == 0 and _user("examiner").locked_until is None
+
+
+def test_wrong_codes_count_toward_the_lock(pages, users):
+    client = pages.anonymous()
+    client.post("/login", data={"username": "examiner", "password": PASSWORD})
+    answers = [client.post("/login/code", data={"code": "000000x"}) for _ in range(5)]
+    assert [a.status_code for a in answers[:4]] == [422] * 4
+    assert answers[4].status_code == 302 and answers[4].headers["Location"].endswith("/login")  # locked: start over
+    assert _user("examiner").locked_until is not None
+    assert client.post("/login", data={"username": "examiner", "password": PASSWORD}).status_code == 423
+
+
+def test_api_answers_423_with_retry_after_when_locked(client, users, api):
+    for _ in range(4):
+        api.error(client.post("/api/v1/tokens", json={"username": "examiner", "password": "nope-nope"}), 401)
+    locked = api.error(client.post("/api/v1/tokens", json={"username": "examiner", "password": "nope-nope"}),
+                       423, "account_locked")
+    response = client.post("/api/v1/tokens", json={"username": "examiner", "password": PASSWORD,
+                                                   "otp": page_clients.fresh_code("examiner")})
+    api.error(response, 423, "account_locked")
+    assert 0 < int(response.headers["Retry-After"]) <= 5 * 60 + 1
+    assert locked["message"]
+
+
+def test_admin_unlock_lifts_the_lock(pages, users):
+    client = pages.anonymous()
+    _wrong_passwords(client, "examiner", 5)
+    signin.unlock(_user("examiner"))
+    db.session.commit()
+    assert page_clients.sign_in(client, "examiner").status_code == 302
+
+
+def test_unknown_usernames_lock_nothing_but_are_recorded(pages, users):
+    client = pages.anonymous()
+    _wrong_passwords(client, "nobody-here", 7)
+    assert db.session.query(LoginAttempt).filter_by(username="nobody-here", outcome="unknown_user").count() == 7
+
+
+LIMITS = {"RATE_LIMIT_LOGIN": "3 per minute", "RATE_LIMIT_TOKENS": "3 per minute", "RATE_LIMIT_VERIFY": "3 per minute"}
+
+
+@pytest.mark.app_config(**LIMITS)
+@pytest.mark.parametrize("method, path, body", [
+    ("post", "/login", {"data": {"username": "nobody", "password": "whatever-1"}}),
+    ("post", "/login/code", {"data": {"code": "123456"}}),
+    ("post", "/login/enrol", {"data": {"code": "123456"}}),
+    ("post", "/verify", {"data": {}}),
+    ("get", "/verify/ABCDEFGH", {}),
+])
+def test_pages_are_rate_limited_per_address(pages, users, method, path, body):
+    client = pages.anonymous()
+    for _ in range(3):
+        assert getattr(client, method)(path, **body).status_code != 429
+    limited = getattr(client, method)(path, **body)
+    assert limited.status_code == 429
+    assert int(limited.headers["Retry-After"]) > 0
+    assert "data-error-message" in limited.get_data(as_text=True)  # the error page, in words
+    # another address is not limited
+    other = getattr(client, method)(path, environ_base={"REMOTE_ADDR": "10.0.0.9"}, **body)
+    assert other.status_code != 429
+
+
+@pytest.mark.app_config(**LIMITS)
+def test_token_endpoint_is_rate_limited_per_address(client, users, api):
+    for _ in range(3):
+        api.error(client.post("/api/v1/tokens", json={"username": "nobody", "password": "x"}), 401)
+    limited = api.error(client.post("/api/v1/tokens", json={"username": "nobody", "password": "x"}),
+                        429, "rate_limited")
+    assert limited["message"]
+    response = client.post("/api/v1/tokens", json={"username": "nobody", "password": "x"})
+    assert int(response.headers["Retry-After"]) > 0
