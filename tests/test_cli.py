@@ -8,7 +8,7 @@ import pyotp
 import pytest
 from sqlalchemy import func, select
 
-from workflow.admin.models import Agency, User
+from workflow.admin.models import AdminRequest, Agency, User
 from workflow.admin.signin import check_password
 from workflow.cases import definition
 from workflow.cases import states as cases_states
@@ -17,7 +17,7 @@ from workflow.core.extensions import db
 from workflow.core.models import Event
 from workflow.demo import DEMO_USERS
 
-COMMANDS = ("create-user", "seed-demo", "otp-code", "workflow-diagram", "workflow-table")
+COMMANDS = ("create-user", "unlock-user", "seed-demo", "otp-code", "workflow-diagram", "workflow-table")
 
 
 @pytest.fixture
@@ -89,6 +89,12 @@ def test_seed_demo_loads_cases_in_every_state_and_is_idempotent(runner):
     key = re.search(r"^  supervisor\s+([A-Z2-7]{32})\s", result.output, re.M).group(1)
     code = runner.invoke(args=["otp-code", "supervisor"])
     assert code.exit_code == 0 and code.output.strip() == pyotp.TOTP(key).now()
+    # Two administrators, and a role request of the first waiting for the second (four-eyes).
+    (request,) = db.session.scalars(select(AdminRequest).where(AdminRequest.state == "pending")).all()
+    assert (request.requested_by.username, request.user.username, request.change["add"]) == \
+        ("admin", "intake", ["supervisor"])
+    assert "supervisor" not in request.user.roles
+    assert {"admin", "admin2"} <= {u.username for u in db.session.scalars(select(User)) if u.has_role("admin")}
 
     counts = (db.session.scalar(select(func.count(Case.id))), db.session.scalar(select(func.count(User.id))),
               db.session.scalar(select(func.count(Event.id))))

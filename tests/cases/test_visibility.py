@@ -1,7 +1,8 @@
 """Who sees a case is written once (`workflow.cases.permissions.CASE_ACCESS`): the SQL filter of
 lists, searches and the inbox and the Python check of `can` must agree on every case for every
 user. Checked on the demo data, which has cases in every state, two centres' staff and users
-whose team role was taken away."""
+whose team role was taken away. (A live break-the-glass grant reads one case without listing it:
+tests/security/test_break_the_glass.py; the demo's grants have all ended.)"""
 from __future__ import annotations
 
 from sqlalchemy import select

@@ -18,10 +18,3 @@ def test_database_url_uses_psycopg3(monkeypatch, given, expected):
 def test_default_database_is_sqlite_in_instance(monkeypatch):
     monkeypatch.delenv("DATABASE_URL", raising=False)
     assert config.load("/srv/instance")["SQLALCHEMY_DATABASE_URI"] == "sqlite:////srv/instance/onestop.sqlite"
-
-
-def test_development_is_the_default(monkeypatch):
-    monkeypatch.delenv("ONESTOP_ENV", raising=False)
-    loaded = config.load("/tmp")
-    assert (loaded["ENV_NAME"], loaded["SESSION_COOKIE_NAME"], loaded["SESSION_COOKIE_SECURE"]) == \
-        ("development", "session", False)

@@ -15,6 +15,7 @@ from alembic.migration import MigrationContext
 from flask_migrate import downgrade, upgrade
 from sqlalchemy import create_engine, inspect, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
 
 from workflow import ROOT, create_app
 from workflow.core.extensions import db
@@ -126,3 +127,31 @@ def test_aid_flags_become_aid_applications(migrate_app):
                                  "ORDER BY case_id")).all()
     assert [tuple(r[:4]) for r in rows] == [(1, 1, "flagged", "困难"), (2, 1, "withdrawn", "")]
     assert rows[0].number.startswith("A2026-")
+
+
+def _admin_log_triggers() -> set[str]:
+    if db.engine.dialect.name == "postgresql":
+        sql = "SELECT tgname FROM pg_trigger WHERE tgrelid = to_regclass('admin_changes') AND NOT tgisinternal"
+    else:
+        sql = "SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'admin_changes'"
+    with db.engine.connect() as conn:
+        return set(conn.execute(text(sql)).scalars())
+
+
+def test_admin_requests_and_the_append_only_admin_log_come_and_go(migrate_app):
+    """d5b66f2a1c27: the four-eyes requests and the admin log, whose rows the database refuses to
+    change or delete; the downgrade takes tables and triggers away again."""
+    upgrade(directory=MIGRATIONS, revision="d5b66f2a1c27")
+    assert {"admin_requests", "admin_changes"} <= _tables()
+    assert _admin_log_triggers() == ({"admin_changes_no_update"} if USE_PG
+                                     else {"admin_changes_no_update", "admin_changes_no_delete"})
+    with db.engine.begin() as conn:
+        conn.execute(text("INSERT INTO admin_changes (at, actor_id, actor, object_type, object_id, label, action) "
+                          "VALUES ('2026-12-03', NULL, 'command line', 'setting', 'k', 'k', 'update')"))
+    for statement in ("UPDATE admin_changes SET action = 'x'", "DELETE FROM admin_changes"):
+        with pytest.raises(DBAPIError, match="append-only"), db.engine.begin() as conn:
+            conn.execute(text(statement))
+    downgrade(directory=MIGRATIONS, revision="c4a55e1f0b16")
+    assert not {"admin_requests", "admin_changes"} & _tables()
+    upgrade(directory=MIGRATIONS, revision="d5b66f2a1c27")
+    assert _admin_log_triggers()

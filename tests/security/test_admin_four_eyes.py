@@ -8,12 +8,14 @@ import datetime as dt
 import json
 import re
 
+import page_clients
 import pytest
 from sqlalchemy import select, text
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from workflow.admin import changes, requests
 from workflow.admin.models import AdminChange, AdminRequest, Agency, RecoveryCode, User, UserSession
+from workflow.admin.signin import enrol_with
 from workflow.admin.users import create_user, update_user
 from workflow.core.access import can
 from workflow.core.errors import WorkflowError
@@ -190,8 +192,17 @@ def test_a_user_created_by_an_admin_has_no_access_until_approved(pages, users, c
     (created,) = _log("user", object_id=str(newbie.id), action="create")
     assert created.actor_id == users["admin"].id and created.after["password"] == "set"
     assert "password_hash" not in created.after
+    # The user can sign in (with a second factor) and sees nothing: no menu, no case.
+    enrol_with(newbie, page_clients.otp_secret("newbie"))
+    db.session.commit()
+    browser = page_clients._Client(pages.app)
+    page_clients.sign_in(browser, "newbie", "long-enough-pw")
+    inbox = browser.get("/inbox")
+    assert inbox.status_code == 200 and 'href="/cases"' not in inbox.get_data(as_text=True)
+    assert browser.get(f"/cases/{case.id}").status_code == 404
     assert pages.as_("admin_2").post(f"/admin/requests/{request.id}/approve").status_code == 302
     assert _fresh(newbie).roles == {"supervisor"}
+    assert browser.get(f"/cases/{case.id}").status_code == 200
 
 
 def test_the_command_line_grants_at_once_and_is_logged_as_such(runner, users):

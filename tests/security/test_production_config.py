@@ -14,18 +14,19 @@ from workflow.core import config, sealing
 from workflow.core.extensions import db
 from workflow.core.models import Setting
 
+
+def _b64(raw: bytes) -> str:
+    return base64.urlsafe_b64encode(raw).decode()
+
+
 # Keys that pass every check (random-looking, fixed so that runs repeat).
 GOOD = {
     "SECRET_KEY": hashlib.sha256(b"onestop tests: session secret").hexdigest(),
     "REGISTRY_HMAC_KEY": hashlib.sha256(b"onestop tests: matching key").hexdigest(),
-    "REGISTRY_ENCRYPTION_KEY": base64.urlsafe_b64encode(hashlib.sha256(b"onestop tests: sealing key").digest()).decode(),
+    "REGISTRY_ENCRYPTION_KEY": _b64(hashlib.sha256(b"onestop tests: sealing key").digest()),
 }
-OTHER_ENCRYPTION_KEY = base64.urlsafe_b64encode(hashlib.sha256(b"onestop tests: another key").digest()).decode()
+OTHER_ENCRYPTION_KEY = _b64(hashlib.sha256(b"onestop tests: another key").digest())
 OTHER_HMAC_KEY = hashlib.sha256(b"onestop tests: another matching key").hexdigest()
-
-
-def _b64(raw: bytes) -> str:
-    return base64.urlsafe_b64encode(raw).decode()
 
 
 @pytest.fixture
@@ -66,7 +67,8 @@ def test_an_unknown_environment_is_refused(environment, name):
 def test_development_is_the_default(environment, name):
     environment(ONESTOP_ENV=name)
     app = create_app()
-    assert app.config["ENV_NAME"] == "development" and app.config["SESSION_COOKIE_SECURE"] is False
+    assert (app.config["ENV_NAME"], app.config["SESSION_COOKIE_NAME"], app.config["SESSION_COOKIE_SECURE"]) == \
+        ("development", "session", False)
 
 
 # --- secrets and keys -----------------------------------------------------------------------------
