@@ -1,9 +1,6 @@
 """The background job runner: in-process thread (default) and RQ with a real Redis server."""
 from __future__ import annotations
 
-import shutil
-import socket
-import subprocess
 import time
 
 import pytest
@@ -48,33 +45,6 @@ def test_a_job_runs_once(app, users):
     jobs.run(job.id)  # a duplicate delivery (e.g. RQ retrying) finds it done and leaves it
     db.session.expire_all()
     assert db.session.get(Job, job.id).finished_at == finished_at
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@pytest.fixture
-def redis_url(tmp_path):
-    binary = shutil.which("redis-server")
-    if binary is None:
-        pytest.skip("needs redis-server: `make sysdeps` installs it, so `make test` and .ci/run have it")
-    port = _free_port()
-    server = subprocess.Popen([binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "",
-                               "--appendonly", "no", "--dir", str(tmp_path)],
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-            break
-        except OSError:
-            time.sleep(0.05)
-    yield f"redis://127.0.0.1:{port}/0"
-    server.terminate()
-    server.wait(10)
 
 
 def test_rq_workers_run_queued_jobs(app, users, redis_url, monkeypatch):

@@ -15,7 +15,7 @@ create_app({"TESTING": True, "SECRET_KEY": "x", "SQLALCHEMY_DATABASE_URI": "sqli
 keys = set(settings.defaults())
 need = {"visit_schedule_months", "aid_threshold_a_fen", "aid_threshold_b_fen", "aid_cap_months",
         "escalation_due_soon_hours", "escalation_supervisor_after_hours", "registry_inquiries_per_hour",
-        "registry_batches_per_day", "registry_batch_max_rows", "clock_registration_hours"}
+        "registry_batches_per_day", "registry_batch_max_rows", "clock_registration_hours", "break_glass_minutes"}
 print(sorted(need - keys))
 """
 

@@ -247,6 +247,15 @@ def test_a_higher_aid_level_waits_and_a_lower_one_does_not(pages, users):
     assert _fresh(deputy).aid_level == "department_head" and _pending(deputy) == []
     pages.as_("admin_2").post(f"/admin/requests/{request.id}/approve")
     assert _fresh(head).aid_level == "chief"
+    # A new aid approver's level comes with the role, when it is approved.
+    officer = users["aid_officer"]
+    client.post(f"/admin/users/{officer.id}", data=_form(officer, roles=["aid_officer", "aid_approver"],
+                                                         aid_level="deputy_chief"))
+    assert (_fresh(officer).roles, _fresh(officer).aid_level) == ({"aid_officer"}, None)
+    (request,) = _pending(officer)
+    assert request.change == {"add": ["aid_approver"], "aid_level": "deputy_chief"}
+    pages.as_("admin_2").post(f"/admin/requests/{request.id}/approve")
+    assert (_fresh(officer).roles, _fresh(officer).aid_level) == ({"aid_officer", "aid_approver"}, "deputy_chief")
 
 
 def test_a_move_to_another_agency_waits(pages, users):

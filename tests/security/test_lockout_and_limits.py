@@ -9,6 +9,7 @@ import pytest
 import time_machine
 from page_clients import PASSWORD
 
+from workflow import create_app
 from workflow.admin import signin
 from workflow.admin.models import LoginAttempt, User
 from workflow.core import settings
@@ -120,3 +121,16 @@ def test_token_endpoint_is_rate_limited_per_address(client, users, api):
     assert limited["message"]
     response = client.post("/api/v1/tokens", json={"username": "nobody", "password": "x"})
     assert int(response.headers["Retry-After"]) > 0
+
+
+def test_limits_are_shared_through_redis(app, users, redis_url):
+    """With REDIS_URL the counts live in Redis: a second serving process (a new app, a new
+    connection) sees the attempts the first one counted."""
+    base = {key: app.config[key] for key in ("TESTING", "SECRET_KEY", "SQLALCHEMY_DATABASE_URI", "WTF_CSRF_ENABLED",
+                                             "ARGON2_TIME_COST", "ARGON2_MEMORY_COST")}
+    shared = {**base, **LIMITS, "RATELIMIT_STORAGE_URI": redis_url}
+    first = create_app(shared)
+    for _ in range(3):
+        assert first.test_client().post("/login", data={"username": "nobody", "password": "x-x-x-x"}).status_code == 200
+    second = create_app(shared)
+    assert second.test_client().post("/login", data={"username": "nobody", "password": "x-x-x-x"}).status_code == 429

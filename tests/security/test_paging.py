@@ -84,3 +84,9 @@ def test_an_empty_api_list_has_its_first_page(client, api_token, users):
     body = client.get("/api/v1/cases?page=1", headers=api_token("supervisor")).get_json()
     assert (body["cases"], body["total"], body["pages"]) == ([], 0, 0)
     assert client.get("/api/v1/cases?page=2", headers=api_token("supervisor")).status_code == 404
+
+
+@pytest.mark.parametrize("param", ["q", "state"])
+def test_a_nul_character_in_the_case_search_is_a_400_page(pages, users, param):
+    response = pages.as_("supervisor").get(f"/cases?{param}=a%00b")
+    assert response.status_code == 400 and b"data-error-message" in response.data

@@ -63,20 +63,9 @@ SESSION_END_LABELS = {
 }
 
 # Four-eyes requests of administrators (admin_requests): what a request changes, and where it stands.
+# (Pages describe a request by what approving it does: `workflow.admin.requests.describe`.)
 ADMIN_REQUEST_KINDS = ("roles", "aid_level", "agency", "reset_second_factor")
-ADMIN_REQUEST_KIND_LABELS = {
-    "roles": _l("Add roles"),
-    "aid_level": _l("Raise the aid approval level"),
-    "agency": _l("Move to another agency"),
-    "reset_second_factor": _l("Reset the second factor"),
-}
 ADMIN_REQUEST_STATES = ("pending", "approved", "rejected", "withdrawn")
-ADMIN_REQUEST_STATE_LABELS = {
-    "pending": _l("Waiting for approval"),
-    "approved": _l("Approved"),
-    "rejected": _l("Rejected"),
-    "withdrawn": _l("Withdrawn"),
-}
 # The admin log (admin_changes): what was changed, and how.
 ADMIN_OBJECT_TYPES = ("user", "role", "agency", "setting", "wage", "calendar_day", "request", "session", "lock")
 ADMIN_OBJECT_TYPE_LABELS = {

@@ -63,10 +63,11 @@ def describe(row: AdminRequest) -> str:
     """What approving the request does, for people."""
     change = row.change or {}
     if row.kind == "roles":
-        text = _("Add roles: %(roles)s", roles=roles_text(change.get("add", [])))
+        roles = roles_text(change.get("add", []))
         if change.get("aid_level"):
-            text += _("; aid approval level: %(level)s", level=aid_level_label(change["aid_level"]))
-        return text
+            return _("Add roles: %(roles)s; aid approval level: %(level)s", roles=roles,
+                     level=aid_level_label(change["aid_level"]))
+        return _("Add roles: %(roles)s", roles=roles)
     if row.kind == "aid_level":
         return _("Aid approval level: %(old)s → %(new)s", old=aid_level_label(change.get("from_aid_level")),
                  new=aid_level_label(change.get("aid_level")))

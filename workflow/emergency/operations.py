@@ -87,7 +87,7 @@ def break_glass(user: User, form, now: dt.datetime | None = None) -> EmergencyAc
         raise AlreadyOpen(str(reason), reason.code, case.id)
     now = now or utcnow()
     grant = EmergencyAccess(user_id=user.id, case_id=case.id, roles=sorted(emergency_roles(user)),
-                            reason=seal(form.reason.data.strip(), REASON_PURPOSE), started_at=now,
+                            reason=seal(form.reason.data, REASON_PURPOSE), started_at=now,
                             expires_at=now + dt.timedelta(minutes=grant_minutes()),
                             review_state="pending")
     db.session.add(grant)
@@ -105,13 +105,6 @@ def reason_of(grant: EmergencyAccess) -> str:
 
 def note_of(grant: EmergencyAccess) -> str | None:
     return unseal(grant.review_note, NOTE_PURPOSE) if grant.review_note is not None else None
-
-
-def latest_grant(user: User, case: Case) -> EmergencyAccess | None:
-    """The user's most recent emergency access to the case, live or not."""
-    return db.session.scalar(select(EmergencyAccess).where(EmergencyAccess.user_id == user.id,
-                                                           EmergencyAccess.case_id == case.id)
-                             .order_by(EmergencyAccess.started_at.desc(), EmergencyAccess.id.desc()).limit(1))
 
 
 def my_grants(user: User, limit: int = 20) -> list[EmergencyAccess]:
