@@ -424,3 +424,21 @@ def test_the_log_pages_through_every_row(users):
     with pytest.raises(WorkflowError) as beyond:
         changes.log_page(page=last + 1, per_page=10)
     assert beyond.value.status == 404
+
+
+def test_an_admin_may_not_set_the_password_of_an_unenrolled_account_that_holds_roles(pages, users):
+    """Else he would enrol his own phone as that user and read what the roles give, alone."""
+    newcomer = create_user(username="newcomer", password="long-enough-pw", full_name="新同事", sex="F",
+                           roles=["examiner"], agency=users["examiner"].agency)
+    response = pages.as_("admin").post(f"/admin/users/{newcomer.id}",
+                                       data=_form(newcomer, password="chosen-by-admin-1"))
+    assert response.status_code == 422 and "is-invalid" in response.get_data(as_text=True)
+    # the user's own password still works
+    client = pages.anonymous()
+    assert client.post("/login", data={"username": "newcomer", "password": "long-enough-pw"}) \
+        .headers["Location"].endswith("/login/enrol")
+    assert _log("user", object_id=str(newcomer.id), action="update") == []
+    # enrolled accounts may get a new password (the second factor still guards them)
+    enrolled = users["examiner"]
+    assert pages.as_("admin").post(f"/admin/users/{enrolled.id}",
+                                   data=_form(enrolled, password="chosen-by-admin-1")).status_code == 302

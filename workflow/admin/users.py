@@ -139,6 +139,13 @@ def update_user(user: User, *, actor: User | None = None, full_name: str, sex: s
     email = _check_email(email)
     if password:
         _check_password(password)
+        if actor is not None and actor.id != user.id and user.roles and not user.enrolled:
+            # Otherwise an administrator could set the password, enrol his own phone as this user
+            # and read what the roles give, with no second administrator involved.
+            message = _("This user has not set up the second factor yet: an administrator may not set the "
+                        "password of an account that holds roles until then. Remove the roles first, or let "
+                        "the user log in with the password they have.")
+            raise Invalid(message, {"password": [message]})
     if actor is not None and actor.id == user.id:
         refusals = _own_account_refusals(user, roles, agency, aid_level)
         if refusals:
