@@ -64,7 +64,8 @@ class SettingsForm(FlaskForm):
 
 
 class LimitsForm(FlaskForm):
-    """The judicial aid approval matrix and cap, and the register's limits per employer."""
+    """The judicial aid approval matrix and cap, the register's limits per employer, and the limits of
+    logins, sessions, tokens and emergency access."""
 
     aid_threshold_a_fen = MoneyField(_l("A department head approves aid up to (yuan)"),
                                      validators=[DataRequired()])
@@ -79,6 +80,20 @@ class LimitsForm(FlaskForm):
                                             validators=[InputRequired(), NumberRange(min=1, max=1_000)])
     registry_batch_max_rows = IntegerField(_l("Rows per batch screening"),
                                            validators=[InputRequired(), NumberRange(min=1, max=1_000_000)])
+    login_failures_before_lock = IntegerField(_l("Wrong passwords or codes in a row before an account is locked"),
+                                              validators=[InputRequired(), NumberRange(min=3, max=20)])
+    login_lock_minutes = IntegerField(_l("First lock, in minutes (each further failure doubles it)"),
+                                      validators=[InputRequired(), NumberRange(min=1, max=24 * 60)])
+    login_lock_max_minutes = IntegerField(_l("Longest lock, in minutes"),
+                                          validators=[InputRequired(), NumberRange(min=1, max=30 * 24 * 60)])
+    session_idle_minutes = IntegerField(_l("A session ends after this many minutes without a request"),
+                                        validators=[InputRequired(), NumberRange(min=5, max=12 * 60)])
+    session_max_hours = IntegerField(_l("A session ends this many hours after the login at the latest"),
+                                     validators=[InputRequired(), NumberRange(min=1, max=7 * 24)])
+    api_token_hours = IntegerField(_l("API tokens live this many hours"),
+                                   validators=[InputRequired(), NumberRange(min=1, max=7 * 24)])
+    break_glass_minutes = IntegerField(_l("Emergency access (break-the-glass) lasts this many minutes"),
+                                       validators=[InputRequired(), NumberRange(min=5, max=24 * 60)])
 
 
 def settings_form() -> SettingsForm:

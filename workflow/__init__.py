@@ -77,9 +77,12 @@ def _features(app: Flask) -> None:
     from workflow.followup import labels as followup_labels
     from workflow.inbox import api as inbox_api  # noqa: F401 - its routes
     from workflow.inbox import cli as inbox_cli
-    from workflow.inbox import escalation  # noqa: F401 - its settings
+    from workflow.inbox import (
+        escalation,  # noqa: F401 - its settings
+        notification_views,
+        runner,
+    )
     from workflow.inbox import labels as inbox_labels
-    from workflow.inbox import notification_views, runner
     from workflow.inbox import permissions as inbox_permissions  # noqa: F401 - its rules
     from workflow.inbox import views as inbox_views
     from workflow.registry import api as registry_api  # noqa: F401 - its routes

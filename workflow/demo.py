@@ -11,8 +11,8 @@ import logging
 from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 
-from workflow.admin.models import Agency, AverageWage, User
 from workflow.admin import signin
+from workflow.admin.models import Agency, AverageWage, User
 from workflow.admin.users import create_user
 from workflow.aid.models import AidApplication
 from workflow.cases import definition

@@ -1,5 +1,6 @@
 """The administrator changes the business rules on the settings page: the aid approval matrix and
-cap, and the register's limits, stored as settings that the features read."""
+cap, the register's limits and those of logins, sessions, tokens and emergency access, stored as
+settings that the features read."""
 from __future__ import annotations
 
 import helper_modules
@@ -11,7 +12,9 @@ from workflow.core.errors import WorkflowError
 registry = helper_modules.load("registry/registry_helpers.py")
 
 LIMITS = {"aid_threshold_a_fen": "30000", "aid_threshold_b_fen": "100000", "aid_cap_months": "36",
-          "registry_inquiries_per_hour": "200", "registry_batches_per_day": "10", "registry_batch_max_rows": "100000"}
+          "registry_inquiries_per_hour": "200", "registry_batches_per_day": "10", "registry_batch_max_rows": "100000",
+          "login_failures_before_lock": "5", "login_lock_minutes": "5", "login_lock_max_minutes": "1440",
+          "session_idle_minutes": "30", "session_max_hours": "12", "api_token_hours": "4", "break_glass_minutes": "60"}
 
 
 def test_the_page_shows_the_limits_in_force(pages):
@@ -45,3 +48,18 @@ def test_bad_limits_are_refused_beside_their_field_and_nothing_is_saved(pages):
 def test_only_administrators_change_limits(pages):
     assert pages.as_("supervisor").post("/admin/settings/limits", data=LIMITS).status_code == 403
     assert settings.get("registry_inquiries_per_hour") == 200
+
+
+def test_login_and_session_limits_apply(pages, users):
+    client = pages.as_("admin")
+    saved = client.post("/admin/settings/limits", data={**LIMITS, "login_failures_before_lock": "3",
+                                                        "session_idle_minutes": "10"})
+    assert saved.status_code == 302
+    assert settings.get("login_failures_before_lock") == 3 and settings.get("session_idle_minutes") == 10
+    answers = [pages.anonymous().post("/login", data={"username": "examiner", "password": "wrong-wrong"})
+               for _ in range(3)]
+    assert [a.status_code for a in answers] == [200, 200, 423]  # locked after three now
+    refused = client.post("/admin/settings/limits", data={**LIMITS, "login_lock_minutes": "60",
+                                                          "login_lock_max_minutes": "30"})
+    assert refused.status_code == 422 and 'id="login_lock_max_minutes-error1"' in refused.get_data(as_text=True)
+    assert settings.get("login_lock_max_minutes") == 24 * 60

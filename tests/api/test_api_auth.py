@@ -18,7 +18,7 @@ def test_issue_token_and_use_it(client, users):
     body = response.get_json()
     assert body["token"] and body["token_type"] == "Bearer"
     expires = dt.datetime.fromisoformat(body["expires_at"].replace("Z", "+00:00"))
-    assert expires > dt.datetime.now(dt.timezone.utc)
+    assert expires > dt.datetime.now(dt.UTC)
     assert db.session.query(ApiToken).count() == 1
     assert body["token"] not in {t.token_hash for t in db.session.query(ApiToken)}  # only the hash is stored
     ok = client.get("/api/v1/tasks", headers={"Authorization": f"Bearer {body['token']}"})

@@ -349,8 +349,12 @@ def test_admin_pages(pages, users, make_case):
         "roles": ["interviewer", "case_prosecutor"], "password": "long-enough-pw"})
     assert response.status_code == 302
     user_id = int(re.search(r'/admin/users/(\d+)">newbie<', pages.html("admin", "/admin/")).group(1))
-    edit = pages.html("admin", f"/admin/users/{user_id}")
-    assert re.search(r'value="case_prosecutor"[^>]*checked|checked[^>]*value="case_prosecutor"', edit)
+    checked = r'value="case_prosecutor"[^>]*checked|checked[^>]*value="case_prosecutor"'
+    assert not re.search(checked, pages.html("admin", f"/admin/users/{user_id}"))  # the roles wait for approval
+    from workflow.admin.models import AdminRequest
+    request_id = db.session.query(AdminRequest).filter_by(user_id=user_id).one().id
+    assert pages.as_("admin_2").post(f"/admin/requests/{request_id}/approve").status_code == 302
+    assert re.search(checked, pages.html("admin", f"/admin/users/{user_id}"))
     response = client.post(f"/admin/users/{user_id}", data={
         "full_name": "新人二", "sex": "M", "agency_id": str(agency_id), "roles": ["interviewer"]})
     assert response.status_code == 302

@@ -3,8 +3,6 @@ from __future__ import annotations
 
 import time
 
-import pytest
-
 from workflow import worker
 from workflow.core import jobs
 from workflow.core.extensions import db

@@ -14,6 +14,7 @@ from workflow.admin import signin
 from workflow.admin.models import LoginAttempt, User
 from workflow.core import settings
 from workflow.core.extensions import db
+from workflow.core.models import utcnow
 
 
 def _user(username: str) -> User:
@@ -41,12 +42,12 @@ def test_lock_lifts_after_its_period_and_doubles_on_further_failures(pages, user
     client = pages.anonymous()
     _wrong_passwords(client, "examiner", 5)
     first_lock = _user("examiner").locked_until
-    assert first_lock - dt.datetime.utcnow() <= dt.timedelta(minutes=settings.get("login_lock_minutes"))
-    with time_machine.travel(dt.datetime.now(dt.timezone.utc) + dt.timedelta(minutes=6)):
+    assert first_lock - utcnow() <= dt.timedelta(minutes=settings.get("login_lock_minutes"))
+    with time_machine.travel(dt.datetime.now(dt.UTC) + dt.timedelta(minutes=6)):
         _wrong_passwords(client, "examiner", 1)  # the sixth failure: twice as long
         second_lock = _user("examiner").locked_until
-        assert dt.timedelta(minutes=9) < second_lock - dt.datetime.utcnow() <= dt.timedelta(minutes=10)
-    with time_machine.travel(dt.datetime.now(dt.timezone.utc) + dt.timedelta(minutes=17)):
+        assert dt.timedelta(minutes=9) < second_lock - utcnow() <= dt.timedelta(minutes=10)
+    with time_machine.travel(dt.datetime.now(dt.UTC) + dt.timedelta(minutes=17)):
         assert page_clients.sign_in(client, "examiner").status_code == 302
         assert client.get("/inbox").status_code == 200
     assert _user("examiner").failed_logins == 0 and _user("examiner").locked_until is None

@@ -107,7 +107,7 @@ def test_a_code_is_accepted_once(pages, users):
 
 def test_an_earlier_code_after_a_later_one_is_a_replay(pages, users):
     totp = pyotp.TOTP(page_clients.otp_secret("examiner"))
-    now = dt.datetime.now(dt.timezone.utc)
+    now = dt.datetime.now(dt.UTC)
     page_clients.fresh_code("examiner")
     client = pages.anonymous()
     client.post("/login", data={"username": "examiner", "password": PASSWORD})
@@ -118,7 +118,7 @@ def test_an_earlier_code_after_a_later_one_is_a_replay(pages, users):
 
 
 def test_expired_code_is_refused(pages, users):
-    stale = pyotp.TOTP(page_clients.otp_secret("examiner")).at(dt.datetime.now(dt.timezone.utc)
+    stale = pyotp.TOTP(page_clients.otp_secret("examiner")).at(dt.datetime.now(dt.UTC)
                                                                  - dt.timedelta(minutes=3))
     page_clients.fresh_code("examiner")
     client = pages.anonymous()
@@ -129,7 +129,7 @@ def test_expired_code_is_refused(pages, users):
 def test_pending_login_expires(pages, users):
     client = pages.anonymous()
     client.post("/login", data={"username": "examiner", "password": PASSWORD})
-    with time_machine.travel(dt.datetime.now(dt.timezone.utc) + dt.timedelta(minutes=6)):
+    with time_machine.travel(dt.datetime.now(dt.UTC) + dt.timedelta(minutes=6)):
         response = client.post("/login/code", data={"code": page_clients.fresh_code("examiner")})
     assert response.status_code == 302 and response.headers["Location"].endswith("/login")
 

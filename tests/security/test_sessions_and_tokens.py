@@ -95,13 +95,13 @@ def test_end_all_sessions(pages, users):
 def test_idle_timeout_and_absolute_lifetime(pages, users):
     browser = pages.as_("examiner")
     idle = settings.get("session_idle_minutes")
-    with time_machine.travel(dt.datetime.now(dt.timezone.utc) + dt.timedelta(minutes=idle + 1)):
+    with time_machine.travel(dt.datetime.now(dt.UTC) + dt.timedelta(minutes=idle + 1)):
         assert browser.get("/inbox").status_code == 302
     assert db.session.query(UserSession).filter_by(user_id=users["examiner"].id).one().end_reason == "idle"
 
     browser = page_clients._Client(pages.app)
     page_clients.sign_in(browser, "interviewer")
-    start = dt.datetime.now(dt.timezone.utc)
+    start = dt.datetime.now(dt.UTC)
     for minutes in range(0, settings.get("session_max_hours") * 60, idle - 1):  # active all along
         with time_machine.travel(start + dt.timedelta(minutes=minutes)):
             assert browser.get("/inbox").status_code == 200
@@ -144,7 +144,7 @@ def test_tokens_listed_and_revoked(client, users, api, api_token):
 def test_token_lifetime_is_a_setting(client, users, api_token):
     headers = api_token("examiner")
     hours = settings.get("api_token_hours")
-    with time_machine.travel(dt.datetime.now(dt.timezone.utc) + dt.timedelta(hours=hours, minutes=1)):
+    with time_machine.travel(dt.datetime.now(dt.UTC) + dt.timedelta(hours=hours, minutes=1)):
         assert client.get("/api/v1/tasks", headers=headers).status_code == 401
 
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from flask_babel import gettext as _
 from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
 
 from workflow.admin import changes, signin
 from workflow.admin.models import AdminRequest, Agency, ApiToken, User, UserRole, UserSession
@@ -95,8 +96,12 @@ def open_request(actor: User, user: User, kind: str, change: dict) -> AdminReque
             raise Invalid(refused, {FIELDS.get(kind, kind): [refused]})
         return waiting
     row = AdminRequest(kind=kind, user=user, change=change, requested_by_id=actor.id)
-    db.session.add(row)
-    db.session.flush()
+    try:
+        with db.session.begin_nested():  # another administrator may have asked a moment ago
+            db.session.add(row)
+    except IntegrityError:
+        raise WorkflowError(_("Another administrator has just asked for a change of this kind; reload the page."),
+                            status=409, code="conflict") from None
     changes.record(actor, "request", row.id, "request", None, _summary(row), label=user.username)
     return row
 

@@ -170,7 +170,7 @@ def current_code(secret: str) -> str:
 def _matching_step(secret: str, code: str) -> int | None:
     """The time step (this one or a neighbour, for clock drift) whose code `code` is."""
     totp = pyotp.TOTP(secret)
-    now = totp.timecode(dt.datetime.now(dt.timezone.utc))
+    now = totp.timecode(dt.datetime.now(dt.UTC))
     for step in (now - 1, now, now + 1):
         if hmac.compare_digest(totp.generate_otp(step), code):
             return step

@@ -31,7 +31,7 @@ from workflow.core.models import CalendarDay, Task
 from workflow.core.process import Clock
 
 D = dt.date
-UTC = dt.timezone.utc
+UTC = dt.UTC
 HOLIDAYS_2026, WORKDAYS_2026 = 33, 6  # 3+9+3+5+3+3+7 days off; 1+2+1+2 make-up days
 HOLIDAYS_2027 = 19  # provisional: statutory days only
 
