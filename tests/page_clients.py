@@ -7,9 +7,10 @@ import hashlib
 import re
 
 import pyotp
-from sqlalchemy import update
+from sqlalchemy import select, update
 
 from workflow.admin.models import User
+from workflow.admin.signin import enrol_with
 from workflow.core.extensions import db
 
 PASSWORD = "password-123"  # the password tests/conftest.py gives every user
@@ -21,9 +22,13 @@ def otp_secret(username: str) -> str:
 
 
 def fresh_code(username: str) -> str:
-    """A code the server accepts now. Tests sign in far more often than people do: when this
+    """A code the server accepts now, for a user enrolled with `otp_secret(username)` (enrolled
+    here if a test created the user without). Tests sign in far more often than people do: when this
     window's code was used already, it is as if the next window had come (the replay rule itself
     is tested in tests/security/test_second_factor.py)."""
+    user = db.session.scalar(select(User).where(User.username == username))
+    if user is not None and not user.enrolled:
+        enrol_with(user, otp_secret(username))
     db.session.execute(update(User).where(User.username == username).values(otp_last_counter=None))
     db.session.commit()
     return pyotp.TOTP(otp_secret(username)).now()
@@ -31,10 +36,11 @@ def fresh_code(username: str) -> str:
 
 def sign_in(client, username: str, password: str = PASSWORD):
     """Password, then the code: the response of the code step (302 to the inbox when it worked)."""
+    code = fresh_code(username)
     response = client.post("/login", data={"username": username, "password": password})
     assert response.status_code == 302 and response.headers["Location"].endswith("/login/code"), \
         (response.status_code, response.get_data(as_text=True)[:300])
-    return client.post("/login/code", data={"code": fresh_code(username)})
+    return client.post("/login/code", data={"code": code})
 
 
 class _Client:
