@@ -8,6 +8,8 @@ import datetime as dt
 import page_clients
 import pytest
 import time_machine
+from flask import session as flask_session
+from sqlalchemy import event
 
 from workflow.admin import sessions
 from workflow.admin.models import ApiToken, User, UserSession
@@ -152,3 +154,25 @@ def test_page_logout_keeps_api_tokens(pages, users, api_token):
     headers = api_token("examiner")
     pages.as_("examiner").post("/logout")
     assert pages.app.test_client().get("/api/v1/tasks", headers=headers).status_code == 200
+
+
+def test_loading_the_signed_in_user_costs_three_statements(pages, users):
+    """It runs at the start of every signed-in request: the session row with its user, the roles, and the two lifetime settings."""
+    browser = pages.as_("examiner")
+    app = pages.app
+    sid = app.session_interface.get_signing_serializer(app).loads(browser.client.get_cookie("session").value)["sid"]
+    statements, user_id = [], users["examiner"].id
+
+    def count(conn, cursor, statement, *args):  # noqa: ARG001
+        statements.append(statement)
+
+    with app.test_request_context("/inbox"):
+        db.session.remove()
+        flask_session["sid"] = sid
+        event.listen(db.engine, "before_cursor_execute", count)
+        try:
+            user = sessions.load_user(str(user_id))
+            assert user.username == "examiner" and user.roles == {"examiner"}
+        finally:
+            event.remove(db.engine, "before_cursor_execute", count)
+    assert len(statements) == 3, statements

@@ -15,6 +15,7 @@ import secrets
 from flask import has_request_context, request, session
 from flask_babel import gettext as _
 from sqlalchemy import select, update
+from sqlalchemy.orm import joinedload
 
 from workflow.admin.models import ApiToken, User, UserSession
 from workflow.core import settings
@@ -52,9 +53,10 @@ def _is_live(row: UserSession, now: dt.datetime) -> str | None:
     """Why the session is over, or None while it lasts."""
     if row.ended_at is not None:
         return row.end_reason
-    if row.last_seen_at < now - dt.timedelta(minutes=settings.get("session_idle_minutes")):
+    idle_minutes, max_hours = settings.get_many("session_idle_minutes", "session_max_hours")
+    if row.last_seen_at < now - dt.timedelta(minutes=idle_minutes):
         return "idle"
-    if row.created_at < now - dt.timedelta(hours=settings.get("session_max_hours")):
+    if row.created_at < now - dt.timedelta(hours=max_hours):
         return "expired"
     return None
 
@@ -63,7 +65,9 @@ def current() -> UserSession | None:
     token = session.get("sid")
     if not isinstance(token, str):
         return None
-    return db.session.scalar(select(UserSession).where(UserSession.token_hash == secret_hash(token)))
+    # With its user in the same statement: this runs at the start of every signed-in request.
+    return db.session.scalar(select(UserSession).options(joinedload(UserSession.user))
+                             .where(UserSession.token_hash == secret_hash(token)))
 
 
 def load_user(user_id: str) -> User | None:
