@@ -292,3 +292,9 @@ def test_the_service_records_the_use_in_the_history_without_the_reason(users, ca
     grant_for(users["examiner_m"], case)
     events = list(db.session.scalars(select(Event).where(Event.case_id == case.id, Event.action == "break_glass")))
     assert [(e.actor_id, e.changes, e.reason) for e in events] == [(users["examiner_m"].id, {}, None)]
+
+
+@pytest.mark.parametrize("number", ["²", "１２", "٣"])
+def test_digits_of_other_scripts_are_an_unknown_case(pages, case, number):
+    response = break_glass(pages, "examiner_m", number)
+    assert response.status_code == 404 and grants() == []

@@ -135,3 +135,27 @@ def test_limits_are_shared_through_redis(app, users, redis_url):
         assert first.test_client().post("/login", data={"username": "nobody", "password": "x-x-x-x"}).status_code == 200
     second = create_app(shared)
     assert second.test_client().post("/login", data={"username": "nobody", "password": "x-x-x-x"}).status_code == 429
+
+
+def test_wrong_current_passwords_on_the_account_page_count_toward_the_lock(pages, users):
+    browser = pages.as_("examiner")
+    for _ in range(5):
+        browser.post("/account/password", data={"current_password": "guess-guess", "new_password": "a-new-password-1",
+                                                "repeat": "a-new-password-1"})
+    assert _user("examiner").locked_until is not None
+    assert pages.anonymous().post("/login", data={"username": "examiner", "password": PASSWORD}).status_code == 423
+
+
+@pytest.mark.app_config(**LIMITS)
+def test_the_steps_of_a_login_share_one_count_per_address(pages, users):
+    client = pages.anonymous()
+    client.post("/login", data={"username": "nobody", "password": "whatever-1"})
+    client.post("/login/code", data={"code": "123456"})
+    client.post("/login/enrol", data={"code": "123456"})
+    assert client.post("/login", data={"username": "nobody", "password": "whatever-1"}).status_code == 429
+
+
+def test_a_nul_character_in_a_form_is_a_bad_request(pages, users):
+    response = pages.anonymous().post("/login", data={"username": "exam\x00iner", "password": PASSWORD})
+    assert response.status_code == 400 and b"data-error-message" in response.data
+    assert db.session.query(LoginAttempt).count() == 0

@@ -11,6 +11,9 @@ import pytest
 import time_machine
 from page_clients import PASSWORD
 
+from sqlalchemy import select, update
+
+from workflow.admin import signin
 from workflow.admin.models import LoginAttempt, RecoveryCode, User, UserSession
 from workflow.admin.users import agency_by_name, create_user
 from workflow.core.extensions import db
@@ -167,3 +170,41 @@ def test_api_token_before_enrolment_is_refused(client, newcomer, api):
     body = api.error(client.post("/api/v1/tokens", json={"username": "newcomer", "password": "long-enough-pw",
                                                          "otp": "123456"}), 401, "otp_not_enrolled")
     assert body["message"]
+
+
+def test_full_width_digits_are_the_same_code(pages, client, users):
+    """A Chinese input method in full-width mode types １２３４５６."""
+    full_width = page_clients.fresh_code("examiner").translate({ord(d): 0xFF10 + int(d) for d in "0123456789"})
+    browser = pages.anonymous()
+    browser.post("/login", data={"username": "examiner", "password": PASSWORD})
+    assert browser.post("/login/code", data={"code": full_width}).status_code == 302
+    code = page_clients.fresh_code("interviewer").translate({ord(d): 0xFF10 + int(d) for d in "0123456789"})
+    assert client.post("/api/v1/tokens", json={"username": "interviewer", "password": PASSWORD,
+                                               "otp": code}).status_code == 201
+    other = pages.anonymous()
+    other.post("/login", data={"username": "social_worker", "password": PASSWORD})
+    assert other.post("/login/code", data={"code": "١٢٣٤٥٦"}).status_code == 422  # other digits: a wrong code
+
+
+def test_a_code_taken_meanwhile_by_another_request_is_a_replay(pages, users):
+    """Two requests with one code at the same moment: the database takes the step once. Here the
+    other request has just taken it, while this one's copy of the user still says it is free."""
+    code = page_clients.fresh_code("examiner")
+    user = db.session.get(User, users["examiner"].id)
+    step = pyotp.TOTP(page_clients.otp_secret("examiner")).timecode(dt.datetime.now(dt.timezone.utc))
+    db.session.execute(update(User).where(User.id == user.id).values(otp_last_counter=step + 1),
+                       execution_options={"synchronize_session": False})
+    assert user.otp_last_counter is None  # the stale copy
+    with pytest.raises(signin.LoginRefused):
+        signin.check_code(user, code, "page")
+    db.session.rollback()
+
+
+def test_failures_at_the_same_moment_all_count(users):
+    user = db.session.get(User, users["examiner"].id)
+    db.session.execute(update(User).where(User.id == user.id).values(failed_logins=3),  # counted meanwhile
+                       execution_options={"synchronize_session": False})
+    assert user.failed_logins == 0
+    with pytest.raises(signin.LoginRefused):
+        signin.check_password("examiner", "wrong-wrong", "page")
+    assert db.session.scalar(select(User.failed_logins).where(User.id == user.id)) == 4

@@ -5,7 +5,7 @@ from flask_babel import gettext as _
 
 from workflow.admin import sessions
 from workflow.admin.models import User
-from workflow.admin.signin import hash_password, password_matches
+from workflow.admin.signin import check_current_password, hash_password
 from workflow.core.errors import Invalid
 from workflow.core.extensions import db
 
@@ -20,8 +20,7 @@ def log_out() -> None:
 def change_password(user: User, current: str, new: str) -> None:
     """A new password ends every session and API token (copies of this browser's cookie too); this
     browser goes on in a new session."""
-    if not password_matches(user, current):
-        raise Invalid(_("Wrong password."), {"current_password": [_("Wrong password.")]})
+    check_current_password(user, current)
     if len(new) < 10:
         raise Invalid(_("Passwords need at least 10 characters."), {"new_password": [_("too short")]})
     user.password_hash = hash_password(new)

@@ -86,7 +86,7 @@ ADMIN_ACTION_LABELS = {
     "load": _l("Loaded from the holiday file"),
     "grant": _l("Granted"),
     "remove": _l("Removed"),
-    "request": _l("Requested"),
+    "request": _l("Request made"),
     "approve": _l("Approved"),
     "reject": _l("Rejected"),
     "withdraw": _l("Withdrawn"),

@@ -14,6 +14,7 @@ import hmac
 import logging
 import re
 import secrets
+import unicodedata
 
 import pyotp
 import segno
@@ -22,12 +23,12 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app
 from flask_babel import format_datetime
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import or_, select, update
 
 from workflow.admin import sessions
 from workflow.admin.models import LoginAttempt, RecoveryCode, User
 from workflow.core import settings
-from workflow.core.errors import WorkflowError
+from workflow.core.errors import Invalid, WorkflowError
 from workflow.core.extensions import db
 from workflow.core.models import utcnow
 from workflow.core.sealing import seal, unseal
@@ -40,7 +41,7 @@ ISSUER = "OneStop"
 RECOVERY_CODES = 10
 # Recovery codes: 10 characters of an alphabet without look-alikes (0/o, 1/l/i): ~49 bits each.
 RECOVERY_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"
-TOTP_CODE = re.compile(r"\d{6}")
+TOTP_CODE = re.compile(r"[0-9]{6}")
 RECOVERY_CODE = re.compile(rf"[{RECOVERY_ALPHABET}]{{10}}")
 # Verifying against this hash when the user does not exist keeps log-in timing uniform.
 _DUMMY_HASH: str | None = None
@@ -98,8 +99,11 @@ def _refuse_if_locked(user: User, username: str, channel: str) -> None:
 
 
 def _failed(user: User, username: str, channel: str, outcome: str, error: WorkflowError) -> None:
-    """Count a failure toward the lock-out, record it, commit, and raise (the lock if it now applies)."""
-    user.failed_logins += 1
+    """Count a failure toward the lock-out, record it, commit, and raise (the lock if it now applies).
+    The count is incremented by the database, so attempts made at the same moment all count."""
+    user.failed_logins = db.session.scalar(
+        update(User).where(User.id == user.id).values(failed_logins=User.failed_logins + 1)
+        .returning(User.failed_logins))
     threshold = settings.get("login_failures_before_lock")
     if user.failed_logins >= threshold:
         minutes = min(settings.get("login_lock_minutes") * 2 ** (user.failed_logins - threshold),
@@ -178,7 +182,8 @@ def _matching_step(secret: str, code: str) -> int | None:
 
 
 def _normalised(code: str) -> str:
-    return re.sub(r"[\s-]", "", code or "").lower()
+    # NFKC: a Chinese input method in full-width mode types １２３４５６ for 123456.
+    return re.sub(r"[\s-]", "", unicodedata.normalize("NFKC", code or "")).lower()
 
 
 def _code_hash(code: str) -> str:
@@ -202,19 +207,24 @@ def check_code(user: User, code: str, channel: str) -> str:
         step = _matching_step(otp_secret(user), code)
         if step is None:
             _failed(user, username, channel, "wrong_code", LoginRefused(_("Wrong code.")))
-        if user.otp_last_counter is not None and step <= user.otp_last_counter:
+        # Taken only if no later or equal step was taken before, by the database, so that the same
+        # code sent twice at the same moment is still accepted once.
+        taken = db.session.execute(
+            update(User).where(User.id == user.id, or_(User.otp_last_counter.is_(None), User.otp_last_counter < step))
+            .values(otp_last_counter=step)).rowcount
+        if taken != 1:
             _failed(user, username, channel, "replayed_code", LoginRefused(
                 _("This code was already used; wait for the next one in your authenticator app.")))
         user.otp_last_counter = step
         outcome = "ok"
     elif RECOVERY_CODE.fullmatch(code):
-        row = db.session.scalar(select(RecoveryCode).where(RecoveryCode.user_id == user.id,
-                                                           RecoveryCode.code_hash == _code_hash(code),
-                                                           RecoveryCode.used_at.is_(None)))
-        if row is None:
+        used = db.session.execute(
+            update(RecoveryCode).where(RecoveryCode.user_id == user.id, RecoveryCode.code_hash == _code_hash(code),
+                                       RecoveryCode.used_at.is_(None))
+            .values(used_at=utcnow())).rowcount
+        if used != 1:
             _failed(user, username, channel, "wrong_code",
                     LoginRefused(_("Wrong code (a recovery code works only once).")))
-        row.used_at = utcnow()
         outcome = "recovery_code"
     else:
         _failed(user, username, channel, "wrong_code", LoginRefused(
@@ -256,6 +266,15 @@ def reset_second_factor(user: User) -> None:
     user.otp_secret = user.otp_confirmed_at = user.otp_last_counter = None
     db.session.execute(RecoveryCode.__table__.delete().where(RecoveryCode.user_id == user.id))
     sessions.end_all(user, "second_factor")
+
+
+def check_current_password(user: User, password: str) -> None:
+    """A signed-in user confirming their password (to change it): a wrong one counts toward the
+    lock-out like a wrong login, so the form is no way around it."""
+    _refuse_if_locked(user, user.username, "page")
+    if not password_matches(user, password):
+        message = _("Wrong password.")
+        _failed(user, user.username, "page", "wrong_password", Invalid(message, {"current_password": [message]}))
 
 
 def unlock(user: User) -> None:

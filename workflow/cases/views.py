@@ -13,7 +13,7 @@ from workflow.cases.labels import CHOICES
 from workflow.cases.models import Case, Judgment
 from workflow.core import engine
 from workflow.core.access import can, compartments_seen
-from workflow.core.api import int_arg, text_arg
+from workflow.core.api import int_arg
 from workflow.core.clocks import local_today
 from workflow.core.errors import WorkflowError
 from workflow.core.extensions import db
@@ -37,8 +37,8 @@ def _load(case_id: int) -> Case:
 @bp.route("/cases")
 @login_required
 def index():
+    query, state = request.args.get("q", "")[:100], request.args.get("state", "")
     try:
-        query, state = text_arg("q")[:100], text_arg("state")
         result = case_service.search_cases(current_user, query, state, int_arg("page", 1),
                                            current_app.config.get("CASES_PER_PAGE", 50))
     except WorkflowError as exc:

@@ -122,13 +122,6 @@ def bound_form(transition: process.Transition, case, data: Any):
     return form, errors
 
 
-def text_arg(name: str) -> str:
-    value = request.args.get(name, "")
-    if "\x00" in value:
-        raise BadRequest(_("Query parameter %(name)s must not contain NUL characters.", name=name))
-    return value
-
-
 def fire_with(subject, transition, fire_function):
     """Parse {version, data}, bind the trigger's form and call `fire_function(user, subject, version,
     form)`; shape errors and a non-integer version come back as one 422."""

@@ -36,5 +36,7 @@ limiter = Limiter(key_func=get_remote_address)
 
 
 def rate_limit(name: str, methods: list[str] | None = None):
-    """The limit `RATE_LIMIT_<NAME>` of the configuration (e.g. "10 per minute"), for a route."""
-    return limiter.limit(lambda: current_app.config[f"RATE_LIMIT_{name.upper()}"], methods=methods)
+    """The limit `RATE_LIMIT_<NAME>` of the configuration (e.g. "10 per minute"), for a route; the
+    routes of one name share one count per address (the password and code steps of a login, say)."""
+    return limiter.shared_limit(lambda: current_app.config[f"RATE_LIMIT_{name.upper()}"], scope=name,
+                                methods=methods)

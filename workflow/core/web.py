@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from flask import Flask, current_app, jsonify, render_template, request
+from flask import Flask, abort, current_app, jsonify, render_template, request
 from flask_babel import format_timedelta
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -41,9 +41,18 @@ def _error_page(status: int, message: str):
     return render_template("error.html", status=status, message=message), status
 
 
+def _refuse_nul() -> None:
+    """No person types a NUL, and PostgreSQL cannot store one: a form or query that holds one is a
+    bad request before any feature reads it."""
+    values = [*request.args.listvalues(), *request.form.listvalues()]
+    if any("\x00" in value for listed in values for value in listed):
+        abort(400)
+
+
 def init_app(app: Flask, template_globals: dict) -> None:
     """Headers, error pages and the helpers templates use (`template_globals`: the features'
     labels and processes, from the app factory)."""
+    app.before_request(_refuse_nul)
     app.after_request(_security_headers)
 
     @app.errorhandler(CSRFError)

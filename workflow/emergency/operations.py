@@ -55,7 +55,7 @@ def find_case(text: str) -> Case | None:
     if not text:
         return None
     case = db.session.scalar(select(Case).where(Case.number == text))
-    if case is None and text.isdigit() and int(text) <= MAX_ID:
+    if case is None and text.isascii() and text.isdigit() and int(text) <= MAX_ID:
         case = db.session.get(Case, int(text))
     return case
 
