@@ -353,6 +353,11 @@ def test_admin_pages(pages, users, make_case):
     assert not re.search(checked, pages.html("admin", f"/admin/users/{user_id}"))  # the roles wait for approval
     from workflow.admin.models import AdminRequest
     request_id = db.session.query(AdminRequest).filter_by(user_id=user_id).one().id
+    assert "data-not-enrolled" in pages.html("admin_2", "/admin/")
+    pages.as_("admin_2").post(f"/admin/requests/{request_id}/approve")  # refused: no second factor yet
+    assert not re.search(checked, pages.html("admin", f"/admin/users/{user_id}"))
+    page_clients.sign_in(pages.anonymous(), "newbie", "long-enough-pw")  # newbie logs in and enrols
+    assert "data-password-by-admin" in pages.html("admin_2", "/admin/")  # confirm with the person
     assert pages.as_("admin_2").post(f"/admin/requests/{request_id}/approve").status_code == 302
     assert re.search(checked, pages.html("admin", f"/admin/users/{user_id}"))
     response = client.post(f"/admin/users/{user_id}", data={

@@ -9,6 +9,7 @@ import json
 import re
 
 import page_clients
+import pyotp
 import pytest
 from sqlalchemy import select, text
 from sqlalchemy.exc import DBAPIError, IntegrityError
@@ -444,3 +445,27 @@ def test_an_admin_may_not_set_the_password_of_an_unenrolled_account_that_holds_r
     enrolled = users["examiner"]
     assert pages.as_("admin").post(f"/admin/users/{enrolled.id}",
                                    data=_form(enrolled, password="chosen-by-admin-1")).status_code == 302
+
+
+def test_roles_wait_until_the_owner_set_up_the_second_factor_and_the_approver_sees_how(pages, users, case):
+    """The administrator who chose an account's first password could otherwise enrol his own phone
+    and have the roles approved: approval waits for the enrolment, and shows when and from where it
+    happened and that an administrator chose the password, to confirm with the person."""
+    centre = db.session.scalar(select(Agency).where(Agency.name == "测试一站式中心"))
+    pages.as_("admin").post("/admin/users/new", data={
+        "username": "newbie", "full_name": "新同事", "sex": "F", "agency_id": str(centre.id),
+        "roles": ["examiner"], "aid_level": "", "email": "", "password": "long-enough-pw"})
+    newbie = db.session.scalar(select(User).where(User.username == "newbie"))
+    (request,) = _pending(newbie)
+    with pytest.raises(WorkflowError) as refused:
+        requests.decide(users["admin_2"], request, approve=True)
+    assert refused.value.code == "not_enrolled" and _pending(newbie) == [request]
+    assert "data-not-enrolled" in pages.html("admin_2", "/admin/")
+    browser = pages.anonymous()  # newbie's first login: enrolment
+    browser.post("/login", data={"username": "newbie", "password": "long-enough-pw"})
+    secret = re.search(r"data-otp-secret>([A-Z2-7]+)<", browser.get("/login/enrol").get_data(as_text=True)).group(1)
+    assert browser.post("/login/enrol", data={"code": pyotp.TOTP(secret).now()}).status_code == 200
+    listing = pages.html("admin_2", "/admin/")
+    assert "data-enrolled" in listing and "127.0.0.1" in listing and "data-password-by-admin" in listing
+    assert pages.as_("admin_2").post(f"/admin/requests/{request.id}/approve").status_code == 302
+    assert _fresh(newbie).roles == {"examiner"}

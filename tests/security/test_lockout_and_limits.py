@@ -83,10 +83,12 @@ def test_admin_unlock_lifts_the_lock(pages, users):
     assert page_clients.sign_in(client, "examiner").status_code == 302
 
 
-def test_unknown_usernames_lock_nothing_but_are_recorded(pages, users):
+def test_unknown_usernames_lock_nothing_and_are_recorded_as_keyed_hashes(pages, users):
     client = pages.anonymous()
     _wrong_passwords(client, "nobody-here", 7)
-    assert db.session.query(LoginAttempt).filter_by(username="nobody-here", outcome="unknown_user").count() == 7
+    attempts = db.session.query(LoginAttempt).filter_by(outcome="unknown_user").all()
+    assert len(attempts) == 7 and len({a.username for a in attempts}) == 1  # one name, tried 7 times
+    assert attempts[0].user_id is None and "nobody" not in attempts[0].username  # kept as a keyed hash
 
 
 LIMITS = {"RATE_LIMIT_LOGIN": "3 per minute", "RATE_LIMIT_TOKENS": "3 per minute", "RATE_LIMIT_VERIFY": "3 per minute"}
@@ -159,3 +161,25 @@ def test_a_nul_character_in_a_form_is_a_bad_request(pages, users):
     response = pages.anonymous().post("/login", data={"username": "exam\x00iner", "password": PASSWORD})
     assert response.status_code == 400 and b"data-error-message" in response.data
     assert db.session.query(LoginAttempt).count() == 0
+
+
+@pytest.mark.app_config(**LIMITS, PROXY_HOPS=1)
+def test_behind_a_proxy_limits_count_the_forwarded_address(pages, users):
+    client = pages.anonymous()
+    for _ in range(3):
+        client.post("/login", data={"username": "nobody", "password": "whatever-1"},
+                    headers={"X-Forwarded-For": "203.0.113.7"})
+    blocked = client.post("/login", data={"username": "nobody", "password": "whatever-1"},
+                          headers={"X-Forwarded-For": "203.0.113.7"})
+    other = client.post("/login", data={"username": "nobody", "password": "whatever-1"},
+                        headers={"X-Forwarded-For": "198.51.100.2"})
+    assert (blocked.status_code, other.status_code) == (429, 200)
+    assert {a.address for a in db.session.query(LoginAttempt)} == {"203.0.113.7", "198.51.100.2"}
+
+
+@pytest.mark.app_config(**LIMITS)
+def test_without_proxy_hops_a_forwarded_address_is_not_believed(pages, users):
+    client = pages.anonymous()
+    answers = [client.post("/login", data={"username": "nobody", "password": "whatever-1"},
+                           headers={"X-Forwarded-For": f"203.0.113.{i}"}).status_code for i in range(4)]
+    assert answers[-1] == 429

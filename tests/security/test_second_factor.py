@@ -208,3 +208,14 @@ def test_failures_at_the_same_moment_all_count(users):
     with pytest.raises(signin.LoginRefused):
         signin.check_password("examiner", "wrong-wrong", "page")
     assert db.session.scalar(select(User.failed_logins).where(User.id == user.id)) == 4
+
+
+def test_a_pending_login_ends_when_the_password_changes(pages, users):
+    client = pages.anonymous()
+    client.post("/login", data={"username": "examiner", "password": PASSWORD})
+    user = db.session.get(User, users["examiner"].id)
+    user.password_hash = signin.hash_password("changed-by-admin-1")
+    db.session.commit()
+    response = client.post("/login/code", data={"code": page_clients.fresh_code("examiner")})
+    assert response.status_code == 302 and response.headers["Location"].endswith("/login")
+    assert client.get("/inbox").status_code == 302

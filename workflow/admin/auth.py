@@ -43,9 +43,14 @@ def _pending_user() -> User | None:
         user = db.session.get(User, int(pending["user_id"]))
     except (KeyError, TypeError, ValueError):
         return None
-    if user is None or not user.active or utcnow() - since > PENDING_FOR:
+    if user is None or not user.active or utcnow() - since > PENDING_FOR \
+            or pending.get("password") != _password_mark(user):  # the password changed meanwhile
         return None
     return user
+
+
+def _password_mark(user: User) -> str:
+    return sessions.secret_hash(user.password_hash)[:16]
 
 
 def _restart(message: str):
@@ -83,7 +88,8 @@ def login():
         except WorkflowError as exc:
             form.password.errors.append(exc.message)
         else:
-            pending = {"user_id": user.id, "at": utcnow().isoformat(), "next": request.args.get("next")}
+            pending = {"user_id": user.id, "at": utcnow().isoformat(), "next": request.args.get("next"),
+                       "password": _password_mark(user)}
             if not user.enrolled:
                 pending["secret"] = signin.new_secret()
             session["pending_login"] = pending

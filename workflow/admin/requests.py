@@ -11,6 +11,11 @@ deactivating and other edits take effect at once: they narrow access.
 Nobody requests a change of their own account, and a request is decided (approved or rejected) by
 an administrator who is neither its requester nor the user it is about; the requester may withdraw
 it. The command line (`flask create-user`) applies roles at once: its operator holds the server.
+
+A change that opens data waits, moreover, until the account's owner has set up the second factor,
+and its approver is shown when and from where that happened and whether an administrator had
+chosen the password before: the approver confirms with the person that they set it up themselves
+(else the administrator who knows an account's first password could enrol his own phone).
 """
 from __future__ import annotations
 
@@ -19,7 +24,16 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from workflow.admin import changes, signin
-from workflow.admin.models import AdminRequest, Agency, ApiToken, User, UserRole, UserSession
+from workflow.admin.models import (
+    AdminChange,
+    AdminRequest,
+    Agency,
+    ApiToken,
+    LoginAttempt,
+    User,
+    UserRole,
+    UserSession,
+)
 from workflow.core.access import require, roles_text
 from workflow.core.errors import Invalid, NotFound, WorkflowError
 from workflow.core.extensions import db
@@ -28,6 +42,8 @@ from workflow.core.roles import aid_level_label
 
 # The form field a request of each kind is about (refusals are shown beside it).
 FIELDS = {"roles": "roles", "aid_level": "aid_level", "agency": "agency_id"}
+# Requests that open data: approved only once the owner has set up the second factor.
+OWNER_ENROLLED_FIRST = ("roles", "aid_level", "agency")
 
 
 def get_request(request_id: int) -> AdminRequest:
@@ -166,7 +182,36 @@ def _apply(actor: User, row: AdminRequest) -> None:
                        {"second_factor": "none", "open_sessions": 0, "api_tokens": 0}, label=user.username)
 
 
+def password_set_by_admin(user: User) -> AdminChange | None:
+    """The latest admin-log row in which an administrator (not the command line) chose the user's
+    password: creating the account, or setting a new one."""
+    rows = db.session.scalars(select(AdminChange).where(AdminChange.object_type == "user",
+                                                        AdminChange.object_id == str(user.id),
+                                                        AdminChange.actor_id.is_not(None))
+                              .order_by(AdminChange.id.desc()))
+    return next((r for r in rows if (r.after or {}).get("password") in ("set", "changed")), None)
+
+
+def enrolment_facts(row: AdminRequest) -> dict | None:
+    """What the approver of a change that opens data checks with the person concerned: when and from
+    where the second factor was set up, and whether an administrator chose the password before
+    (then that administrator could have set it up on his own phone)."""
+    if row.kind not in OWNER_ENROLLED_FIRST or not row.user.enrolled:
+        return None
+    user = row.user
+    enrolled = db.session.scalar(select(LoginAttempt).where(LoginAttempt.user_id == user.id,
+                                                            LoginAttempt.outcome == "enrolled")
+                                 .order_by(LoginAttempt.id.desc()).limit(1))
+    chosen = password_set_by_admin(user)
+    return {"enrolled_at": user.otp_confirmed_at, "address": enrolled.address if enrolled else "",
+            "password_by": chosen.actor if chosen is not None and chosen.at <= user.otp_confirmed_at else None}
+
+
 def _still_applicable(row: AdminRequest) -> None:
+    if row.kind in OWNER_ENROLLED_FIRST and not row.user.enrolled:
+        raise WorkflowError(_("%(username)s has not set up the second factor yet. Approve once they have logged in "
+                              "and you have confirmed with them that they set it up themselves.",
+                              username=row.user.username), status=409, code="not_enrolled")
     if row.kind == "aid_level" and "aid_approver" not in row.user.roles:
         raise WorkflowError(_("%(username)s is no longer an aid approver: reject this request.",
                               username=row.user.username), status=409, code="wrong_state")

@@ -9,7 +9,6 @@ the right password until the lock lifts by itself or an administrator unlocks it
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import hmac
 import logging
 import re
@@ -31,7 +30,7 @@ from workflow.core import settings
 from workflow.core.errors import Invalid, WorkflowError
 from workflow.core.extensions import db
 from workflow.core.models import utcnow
-from workflow.core.sealing import seal, unseal
+from workflow.core.sealing import keyed_hash, seal, unseal
 
 settings.declare(login_failures_before_lock=5, login_lock_minutes=5, login_lock_max_minutes=24 * 60)
 
@@ -87,7 +86,10 @@ def password_matches(user: User, password: str) -> bool:
 
 
 def _record(username: str, user: User | None, channel: str, outcome: str) -> None:
-    db.session.add(LoginAttempt(username=username[:80], user_id=user.id if user else None,
+    # A name that is no account's is kept as a keyed hash: people type their password into the
+    # username field; repeated tries of one name still show as one name.
+    shown = user.username if user is not None else "?" + keyed_hash(username, "login_name")[:40]
+    db.session.add(LoginAttempt(username=shown, user_id=user.id if user else None,
                                 address=sessions.client_address(), channel=channel, outcome=outcome))
 
 
@@ -187,7 +189,7 @@ def _normalised(code: str) -> str:
 
 
 def _code_hash(code: str) -> str:
-    return hashlib.sha256(_normalised(code).encode()).hexdigest()
+    return keyed_hash(_normalised(code), "recovery_code")
 
 
 def _new_recovery_codes(user: User) -> list[str]:

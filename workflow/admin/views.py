@@ -47,11 +47,17 @@ def _field_errors(form, exc: WorkflowError) -> list[str]:
     return [exc.message, *attach_errors(form, exc.fields)]
 
 
+def _request_facts() -> dict:
+    """What the request tables show an approver about the account's second factor."""
+    return {"enrolment_facts": request_service.enrolment_facts,
+            "owner_enrolled_first": request_service.OWNER_ENROLLED_FIRST}
+
+
 @bp.route("/")
 def index():
     return render_template("admin/index.html", agencies=admin_service.list_agencies(),
                            users=admin_service.list_users(), pending=request_service.pending(),
-                           describe=request_service.describe)
+                           describe=request_service.describe, **_request_facts())
 
 
 # --- agencies -----------------------------------------------------------------------------------
@@ -131,7 +137,7 @@ def _user_page(form, existing, messages, status: int):
     pending = request_service.pending(existing) if existing is not None else []
     locked = existing is not None and existing.locked_until is not None and existing.locked_until > utcnow()
     return render_template("admin/user.html", form=form, user=existing, messages=messages, pending=pending,
-                           describe=request_service.describe, locked=locked), status
+                           describe=request_service.describe, locked=locked, **_request_facts()), status
 
 
 def _user_or_404(user_id: int):

@@ -58,6 +58,9 @@ def load(instance_path: str) -> dict:
         "RATE_LIMIT_TOKENS": os.environ.get("ONESTOP_RATE_LIMIT_TOKENS", "10 per minute; 100 per hour"),
         "RATE_LIMIT_VERIFY": os.environ.get("ONESTOP_RATE_LIMIT_VERIFY", "30 per minute; 300 per hour"),
         "RATELIMIT_HEADERS_ENABLED": True,
+        # Behind nginx (or another proxy): how many proxies put X-Forwarded-For/-Proto/-Host in front,
+        # so that limits and records see the client's address. 0: clients connect directly.
+        "PROXY_HOPS": int(os.environ.get("ONESTOP_PROXY_HOPS", "0")),
         # Argon2 cost; tests lower it, production keeps the library defaults.
         "ARGON2_TIME_COST": int(os.environ.get("ONESTOP_ARGON2_TIME_COST", "3")),
         "ARGON2_MEMORY_COST": int(os.environ.get("ONESTOP_ARGON2_MEMORY_KIB", "65536")),

@@ -40,6 +40,12 @@ def hmac_key() -> bytes:
     return configured.encode() if configured else development_key("hmac")
 
 
+def keyed_hash(value: str, purpose: str) -> str:
+    """HMAC-SHA256 of `value` with the matching key, for `purpose`: what a dump of the database
+    cannot turn back into the value by guessing (recovery codes, names typed at a login)."""
+    return hmac.new(hmac_key(), f"{purpose}:{value}".encode(), hashlib.sha256).hexdigest()
+
+
 def _check_values() -> dict[str, str]:
     """A value per key that tells keys apart without revealing them (an HMAC of a fixed label)."""
     return {name: hmac.digest(key, _KEY_CHECK_LABEL, "sha256").hex()
