@@ -10,7 +10,6 @@ import pyotp
 import pytest
 import time_machine
 from page_clients import PASSWORD
-
 from sqlalchemy import select, update
 
 from workflow.admin import signin
