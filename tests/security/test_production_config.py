@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import hashlib
 
+import helper_modules
 import pytest
 from sqlalchemy import delete
 
@@ -13,6 +14,8 @@ from workflow import create_app
 from workflow.core import config, sealing
 from workflow.core.extensions import db
 from workflow.core.models import Setting
+
+registry_helpers = helper_modules.load("registry/registry_helpers.py")
 
 
 def _b64(raw: bytes) -> str:
@@ -243,3 +246,19 @@ def test_logging_in_sets_no_remember_cookie(pages, users):
     client = pages.as_("examiner").client
     assert client.get_cookie("session") is not None
     assert client.get_cookie("remember_token") is None
+
+
+@pytest.mark.parametrize("name, other", [("REGISTRY_ENCRYPTION_KEY", OTHER_ENCRYPTION_KEY),
+                                         ("REGISTRY_HMAC_KEY", OTHER_HMAC_KEY)])
+def test_a_database_with_data_but_no_recorded_keys_is_checked_against_its_data(app, users, name, other):
+    """A database upgraded from before the check holds sealed data but no record of its keys: the
+    first start opens a register entry and a second-factor secret with the keys it is given."""
+    registry_helpers.entry_in_force(users)  # sealed and hashed with the fixture's (derived) keys
+    _forget_the_check()
+    derived = {"REGISTRY_ENCRYPTION_KEY": "", "REGISTRY_HMAC_KEY": ""}
+    with pytest.raises(RuntimeError) as refusal:
+        _start(app, **{**derived, name: other})
+    assert str(refusal.value) == REFUSAL.format(key=name)
+    assert _stored_check() is None  # nothing recorded by the refused start
+    _start(app, **derived)
+    assert _stored_check() is not None

@@ -19,6 +19,7 @@ import pyotp
 import segno
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+from cryptography.exceptions import InvalidTag
 from flask import current_app
 from flask_babel import format_datetime
 from flask_babel import gettext as _
@@ -30,7 +31,7 @@ from workflow.core import settings
 from workflow.core.errors import Invalid, WorkflowError
 from workflow.core.extensions import db
 from workflow.core.models import utcnow
-from workflow.core.sealing import keyed_hash, seal, unseal
+from workflow.core.sealing import key_probe, keyed_hash, seal, unseal
 
 settings.declare(login_failures_before_lock=5, login_lock_minutes=5, login_lock_max_minutes=24 * 60)
 
@@ -167,6 +168,18 @@ def qr_svg(user: User, secret: str) -> str:
 
 def otp_secret(user: User) -> str:
     return unseal(user.otp_secret, "otp_secret")
+
+
+@key_probe
+def _keys_open_the_second_factors() -> str | None:
+    """Whether the encryption key opens the stored TOTP secrets (see `sealing.check_keys`)."""
+    sealed = db.session.scalar(select(User.otp_secret).where(User.otp_secret.is_not(None)).limit(1))
+    if sealed is not None:
+        try:
+            unseal(sealed, "otp_secret")
+        except InvalidTag:
+            return "REGISTRY_ENCRYPTION_KEY"
+    return None
 
 
 def current_code(secret: str) -> str:

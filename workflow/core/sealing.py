@@ -9,6 +9,7 @@ import hashlib
 import hmac
 import json
 import os
+from collections.abc import Callable
 from functools import lru_cache
 
 from flask import current_app
@@ -52,15 +53,39 @@ def _check_values() -> dict[str, str]:
             for name, key in (("REGISTRY_ENCRYPTION_KEY", _encryption_key()), ("REGISTRY_HMAC_KEY", hmac_key()))}
 
 
+# Checks, registered by the features that seal or hash data, that the keys open and match one of
+# their stored values: `probe()` returns the name of the key that does not (None: it does, or there
+# is no data yet).
+KEY_PROBES: list[Callable[[], str | None]] = []
+
+
+def key_probe(probe: Callable[[], str | None]) -> Callable[[], str | None]:
+    KEY_PROBES.append(probe)
+    return probe
+
+
+def _refuse(name: str) -> None:
+    key = name if current_app.config.get(name) else f"{name} (unset: derived from SECRET_KEY)"
+    raise RuntimeError(f"{key} is not the key this database's data was sealed and hashed with; start with "
+                       f"that key (for a new, empty database delete the settings row '{KEY_CHECK}')")
+
+
 def check_keys() -> None:
     """Refuse to start with keys other than those the database's data was sealed and hashed with:
     a wrong key would otherwise start and fail every register inquiry. The first start on a migrated
-    database records them; before `flask db upgrade` there is nothing to check."""
+    database records them, once the features' probes found that the keys open the data already
+    there (a database upgraded from before the check); before `flask db upgrade` there is nothing
+    to check."""
     if not inspect(db.engine).has_table(Setting.__tablename__):
         return
     expected = _check_values()
     stored = db.session.get(Setting, KEY_CHECK)
     if stored is None:
+        for probe in KEY_PROBES:
+            wrong = probe()
+            if wrong is not None:
+                db.session.rollback()
+                _refuse(wrong)
         db.session.add(Setting(key=KEY_CHECK, value=expected))
         try:
             db.session.commit()
@@ -70,9 +95,7 @@ def check_keys() -> None:
             stored = db.session.get(Setting, KEY_CHECK)
     for name, value in expected.items():
         if (stored.value or {}).get(name) != value:
-            key = name if current_app.config.get(name) else f"{name} (unset: derived from SECRET_KEY)"
-            raise RuntimeError(f"{key} is not the key this database's data was sealed and hashed with; start with "
-                               f"that key (for a new, empty database delete the settings row '{KEY_CHECK}')")
+            _refuse(name)
 
 
 # --- sealing ------------------------------------------------------------------------------------

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from cryptography.exceptions import InvalidTag
 from flask_babel import gettext as _
 from sqlalchemy import or_, select, update
 
@@ -66,6 +67,19 @@ def clean_values(data: dict) -> dict:
     return {"name": name, "id_type": id_type, "id_number": number, "birth_date": born, "category": category,
             "ban_lifelong": lifelong, "ban_until": until, "source_document": source, "source_date": source_date,
             "incident_id": data.get("incident_id")}
+
+
+@sealing.key_probe
+def _keys_open_the_register() -> str | None:
+    """Which key does not open and match the register's stored people (see `sealing.check_keys`)."""
+    entry = db.session.scalar(select(RegistryEntry).limit(1))
+    if entry is None:
+        return None
+    try:
+        person = sealing.unseal(entry.person, ENTRY_PURPOSE)
+    except InvalidTag:
+        return "REGISTRY_ENCRYPTION_KEY"
+    return None if identity.Hasher().id_number(person["id_number"]) == entry.id_hmac else "REGISTRY_HMAC_KEY"
 
 
 def _columns(values: dict, hasher: identity.Hasher) -> dict:
