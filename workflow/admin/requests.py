@@ -23,16 +23,14 @@ from flask_babel import gettext as _
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
-from workflow.admin import changes, signin
+from workflow.admin import changes, sessions, signin
 from workflow.admin.models import (
     AdminChange,
     AdminRequest,
     Agency,
-    ApiToken,
     LoginAttempt,
     User,
     UserRole,
-    UserSession,
 )
 from workflow.core.access import require, roles_text
 from workflow.core.errors import Invalid, NotFound, WorkflowError
@@ -148,12 +146,6 @@ def _claim(row: AdminRequest, state: str, decided_by: User | None) -> None:
         raise WorkflowError(_("This request has already been decided."), status=409, code="wrong_state")
 
 
-def _open_sessions(user: User) -> dict:
-    return {"open_sessions": len(db.session.scalars(select(UserSession.id).where(
-                UserSession.user_id == user.id, UserSession.ended_at.is_(None))).all()),
-            "api_tokens": len(db.session.scalars(select(ApiToken.id).where(ApiToken.user_id == user.id)).all())}
-
-
 def _apply(actor: User, row: AdminRequest) -> None:
     user, change = row.user, row.change
     if row.kind == "roles":
@@ -176,7 +168,7 @@ def _apply(actor: User, row: AdminRequest) -> None:
                        {"agency_id": new.id, "agency": new.name}, label=user.username)
         user.agency = new
     else:
-        before = {"second_factor": "set up" if user.enrolled else "none", **_open_sessions(user)}
+        before = {"second_factor": "set up" if user.enrolled else "none", **sessions.access_counts(user)}
         signin.reset_second_factor(user)
         changes.record(actor, "user", user.id, "reset_second_factor", before,
                        {"second_factor": "none", "open_sessions": 0, "api_tokens": 0}, label=user.username)

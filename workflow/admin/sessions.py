@@ -49,14 +49,20 @@ def start(user: User) -> UserSession:
     return row
 
 
-def _is_live(row: UserSession, now: dt.datetime) -> str | None:
+def _lifetimes() -> tuple[dt.timedelta, dt.timedelta]:
+    """How long a session lasts without a request, and at most (the settings, read together)."""
+    idle_minutes, max_hours = settings.get_many("session_idle_minutes", "session_max_hours")
+    return dt.timedelta(minutes=idle_minutes), dt.timedelta(hours=max_hours)
+
+
+def _is_live(row: UserSession, now: dt.datetime, lifetimes: tuple[dt.timedelta, dt.timedelta]) -> str | None:
     """Why the session is over, or None while it lasts."""
+    idle, longest = lifetimes
     if row.ended_at is not None:
         return row.end_reason
-    idle_minutes, max_hours = settings.get_many("session_idle_minutes", "session_max_hours")
-    if row.last_seen_at < now - dt.timedelta(minutes=idle_minutes):
+    if row.last_seen_at < now - idle:
         return "idle"
-    if row.created_at < now - dt.timedelta(hours=max_hours):
+    if row.created_at < now - longest:
         return "expired"
     return None
 
@@ -76,7 +82,7 @@ def load_user(user_id: str) -> User | None:
     if row is None or str(row.user_id) != user_id or not row.user.active:
         return None
     now = utcnow()
-    over = _is_live(row, now)
+    over = _is_live(row, now, _lifetimes())
     if over is not None:
         if row.ended_at is None:
             row.ended_at, row.end_reason = now, over
@@ -102,11 +108,16 @@ def end_all(user: User, reason: str) -> None:
 
 def open_sessions(user: User) -> list[UserSession]:
     """The user's sessions that still last, newest first."""
-    now = utcnow()
+    now, lifetimes = utcnow(), _lifetimes()
     rows = db.session.scalars(select(UserSession).where(UserSession.user_id == user.id,
                                                         UserSession.ended_at.is_(None))
                               .order_by(UserSession.created_at.desc()))
-    return [row for row in rows if _is_live(row, now) is None]
+    return [row for row in rows if _is_live(row, now, lifetimes) is None]
+
+
+def access_counts(user: User) -> dict[str, int]:
+    """How many sessions and API tokens of `user` still last (for the admin log, before they end)."""
+    return {"open_sessions": len(open_sessions(user)), "api_tokens": len(tokens_of(user))}
 
 
 def end_own_session(user: User, session_id: int) -> None:

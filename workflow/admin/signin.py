@@ -23,7 +23,7 @@ from cryptography.exceptions import InvalidTag
 from flask import current_app
 from flask_babel import format_datetime
 from flask_babel import gettext as _
-from sqlalchemy import or_, select, update
+from sqlalchemy import func, or_, select, update
 
 from workflow.admin import sessions
 from workflow.admin.models import LoginAttempt, RecoveryCode, User
@@ -107,10 +107,10 @@ def _failed(user: User, username: str, channel: str, outcome: str, error: Workfl
     user.failed_logins = db.session.scalar(
         update(User).where(User.id == user.id).values(failed_logins=User.failed_logins + 1)
         .returning(User.failed_logins))
-    threshold = settings.get("login_failures_before_lock")
+    threshold, first, longest = settings.get_many("login_failures_before_lock", "login_lock_minutes",
+                                                  "login_lock_max_minutes")
     if user.failed_logins >= threshold:
-        minutes = min(settings.get("login_lock_minutes") * 2 ** (user.failed_logins - threshold),
-                      settings.get("login_lock_max_minutes"))
+        minutes = min(first * 2 ** (user.failed_logins - threshold), longest)
         user.locked_until = utcnow() + dt.timedelta(minutes=minutes)
         log.warning("account %s locked for %d minutes after %d failures", user.username, minutes,
                     user.failed_logins)
@@ -297,5 +297,5 @@ def unlock(user: User) -> None:
 
 
 def unused_recovery_codes(user: User) -> int:
-    return len(db.session.scalars(select(RecoveryCode.id).where(RecoveryCode.user_id == user.id,
-                                                                RecoveryCode.used_at.is_(None))).all())
+    return db.session.scalar(select(func.count()).select_from(RecoveryCode)
+                             .where(RecoveryCode.user_id == user.id, RecoveryCode.used_at.is_(None)))

@@ -221,11 +221,21 @@ def unlock_user(actor: User | None, user: User) -> bool:
 def end_sessions(actor: User | None, user: User) -> None:
     """End every session and API token of `user` at once (a lost laptop, a suspected theft)."""
     _acting(actor)
-    before = {"open_sessions": len(sessions.open_sessions(user)), "api_tokens": len(sessions.tokens_of(user))}
+    before = sessions.access_counts(user)
     sessions.end_all(user, "admin")
     changes.record(actor, "session", user.id, "end_all", before, {"open_sessions": 0, "api_tokens": 0},
                    label=user.username)
     db.session.commit()
+
+
+def active_holders(agency_id: int, role: str, aid_level: str | None = None) -> list[int]:
+    """Ids of the active users of an agency who hold `role` (at `aid_level`, if given), in id order:
+    who is told about a centre's or procuratorate's work."""
+    stmt = (select(User.id).join(UserRole).where(User.agency_id == agency_id, User.active.is_(True),
+                                              UserRole.role == role).order_by(User.id))
+    if aid_level is not None:
+        stmt = stmt.where(User.aid_level == aid_level)
+    return list(db.session.scalars(stmt))
 
 
 def agency_by_name(name: str) -> Agency:

@@ -12,7 +12,8 @@ from flask_babel import gettext as _
 from sqlalchemy import select, update
 from sqlalchemy.orm import joinedload
 
-from workflow.admin.models import User, UserRole
+from workflow.admin.models import User
+from workflow.admin.users import active_holders
 from workflow.cases.models import Case
 from workflow.core import settings
 from workflow.core.access import can, require
@@ -65,12 +66,6 @@ def grant_minutes() -> int:
     return int(settings.get("break_glass_minutes"))
 
 
-def _supervisors_of(centre_id: int) -> list[User]:
-    return list(db.session.scalars(
-        select(User).join(UserRole).where(User.agency_id == centre_id, User.active.is_(True),
-                                          UserRole.role == "supervisor").order_by(User.id)))
-
-
 def break_glass(user: User, form, now: dt.datetime | None = None) -> EmergencyAccess:
     """Open a case in an emergency: the form names the case and gives the reason. An unknown number
     and another centre's case are refused alike (404, same message); a user already on the team,
@@ -94,7 +89,7 @@ def break_glass(user: User, form, now: dt.datetime | None = None) -> EmergencyAc
     # The append-only history shows the team that someone read the case in an emergency (not why).
     db.session.add(Event(case_id=case.id, actor_id=user.id, action=EVENT_ACTION, case_version=case.version,
                          changes={}, created_at=now))
-    notify_about_case(_supervisors_of(case.centre_id), NOTICE_KIND, case, user, now)
+    notify_about_case(active_holders(case.centre_id, "supervisor"), NOTICE_KIND, case, user, now)
     db.session.commit()
     return grant
 

@@ -31,7 +31,8 @@ from flask_babel import gettext as _
 from sqlalchemy import and_, select, update
 from sqlalchemy.orm import joinedload
 
-from workflow.admin.models import User, UserRole
+from workflow.admin.models import User
+from workflow.admin.users import active_holders
 from workflow.aid.models import AidApplication
 from workflow.cases import definition
 from workflow.cases.models import Case
@@ -79,11 +80,7 @@ class Recipients:
     def _with_role(self, agency_id: int, role: str, aid_level: str | None = None) -> list[int]:
         key = (agency_id, role, aid_level)
         if key not in self._cache:
-            stmt = (select(User.id).join(UserRole).where(User.agency_id == agency_id, User.active.is_(True),
-                                                      UserRole.role == role).order_by(User.id))
-            if aid_level is not None:
-                stmt = stmt.where(User.aid_level == aid_level)
-            self._cache[key] = list(db.session.scalars(stmt))
+            self._cache[key] = active_holders(agency_id, role, aid_level)
         return self._cache[key]
 
     def assignees(self, task: Task) -> list[int]:

@@ -34,13 +34,13 @@ def link_of(notification: Notification) -> str:
     return NOTICE_LINKS[notification.kind](notification)
 
 
-def notify_about_case(recipients: Iterable[User], kind: str, case, actor: User | None,
+def notify_about_case(recipient_ids: Iterable[int], kind: str, case, actor: User | None,
                       now: dt.datetime | None = None) -> list[Notification]:
     """Add a notice of `kind` about `case` for each recipient, in the caller's transaction (the
     caller commits)."""
     assert kind in CASE_NOTICE_KINDS, f"{kind} is not a notice about a case"
-    rows = [Notification(user_id=user.id, kind=kind, case_id=case.id, actor_id=actor.id if actor else None,
-                         created_at=now or utcnow()) for user in recipients]
+    rows = [Notification(user_id=user_id, kind=kind, case_id=case.id, actor_id=actor.id if actor else None,
+                         created_at=now or utcnow()) for user_id in recipient_ids]
     db.session.add_all(rows)
     return rows
 
