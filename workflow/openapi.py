@@ -6,6 +6,7 @@ from __future__ import annotations
 from flask import jsonify, request
 
 from workflow.aid import definition as aid_definition
+from workflow.audit.trail import public
 from workflow.cases import definition as cases_definition
 from workflow.cases import states
 from workflow.core import serializers
@@ -18,6 +19,7 @@ from workflow.registry import api as registry_api
 
 
 @bp.get("/openapi.json")
+@public
 def openapi():
     return jsonify(openapi_document())
 

@@ -6,6 +6,7 @@ from flask_babel import gettext as _
 from workflow.admin import sessions
 from workflow.admin.models import User
 from workflow.admin.signin import check_current_password, hash_password
+from workflow.audit import trail
 from workflow.core.errors import Invalid
 from workflow.core.extensions import db
 
@@ -14,6 +15,7 @@ def log_out() -> None:
     row = sessions.current()
     if row is not None:
         sessions.end(row, "logout")
+        trail.record("logout", "logout", user_id=row.user_id)
         db.session.commit()
 
 

@@ -2,19 +2,20 @@
 revoking them, and authenticating every request with one."""
 from __future__ import annotations
 
-from flask import g, jsonify, request
+from flask import current_app, g, jsonify, request
 from flask_babel import gettext as _
 
 from workflow.admin import sessions, signin
+from workflow.audit.trail import is_public, public, set_session_ref
 from workflow.core import serializers
-from workflow.core.api import PUBLIC_ENDPOINTS, Unauthorized, bp, json_object
+from workflow.core.api import Unauthorized, bp, json_object
 from workflow.core.errors import Invalid
 from workflow.core.extensions import rate_limit
 
 
 @bp.before_request
 def _authenticate() -> None:
-    if request.endpoint in PUBLIC_ENDPOINTS:
+    if is_public(current_app, request.endpoint or ""):
         return
     header = request.headers.get("Authorization", "")
     scheme, _sep, token = header.partition(" ")
@@ -22,6 +23,7 @@ def _authenticate() -> None:
     if row is None:
         raise Unauthorized(_("A valid Bearer token is required."))
     g.api_user, g.api_token = row.user, row
+    set_session_ref(f"t:{row.id}")
 
 
 def _token_json(row, current_id: int | None = None) -> dict:
@@ -32,6 +34,7 @@ def _token_json(row, current_id: int | None = None) -> dict:
 # --- endpoints ----------------------------------------------------------------------------------
 
 @bp.post("/tokens")
+@public
 @rate_limit("tokens")
 def issue_token():
     body = json_object()

@@ -17,6 +17,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 from forms.account import CodeForm, EnrolForm, LoginForm, PasswordChangeForm
 from workflow.admin import account, sessions, signin
 from workflow.admin.models import User
+from workflow.audit.trail import public
 from workflow.core.errors import WorkflowError
 from workflow.core.extensions import db, rate_limit
 from workflow.core.models import utcnow
@@ -73,6 +74,7 @@ def _signed_in(user: User, next_url: str | None):
 
 
 @bp.route("/login", methods=["GET", "POST"])
+@public
 @rate_limit("login", methods=["POST"])
 def login():
     if current_user.is_authenticated:
@@ -100,6 +102,7 @@ def login():
 
 
 @bp.route("/login/code", methods=["GET", "POST"])
+@public
 @rate_limit("login", methods=["POST"])
 def code():
     user = _pending_user()
@@ -128,6 +131,7 @@ def code():
 
 
 @bp.route("/login/enrol", methods=["GET", "POST"])
+@public
 @rate_limit("login", methods=["POST"])
 def enrol():
     """First login: set up the authenticator app, confirm it with a first code, get recovery codes."""
@@ -155,6 +159,7 @@ def enrol():
 
 
 @bp.route("/logout", methods=["POST"])
+@public  # recorded by the sign-out itself (`account.log_out`)
 @login_required
 def logout():
     account.log_out()

@@ -18,6 +18,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import joinedload
 
 from workflow.admin.models import ApiToken, User, UserSession
+from workflow.audit.trail import set_session_ref
 from workflow.core import settings
 from workflow.core.errors import NotFound
 from workflow.core.extensions import db
@@ -91,6 +92,7 @@ def load_user(user_id: str) -> User | None:
     if now - row.last_seen_at >= SEEN_EVERY:
         row.last_seen_at = now
         db.session.commit()
+    set_session_ref(f"s:{row.id}")
     return row.user
 
 

@@ -27,6 +27,7 @@ from sqlalchemy import func, or_, select, update
 
 from workflow.admin import sessions
 from workflow.admin.models import LoginAttempt, RecoveryCode, User
+from workflow.audit import trail
 from workflow.core import settings
 from workflow.core.errors import Invalid, WorkflowError
 from workflow.core.extensions import db
@@ -86,12 +87,20 @@ def password_matches(user: User, password: str) -> bool:
     return True
 
 
+# Steps of a login that went through (the others are refusals).
+SIGNED_IN_STEPS = frozenset({"password_ok", "ok", "recovery_code", "enrolled"})
+
+
 def _record(username: str, user: User | None, channel: str, outcome: str) -> None:
     # A name that is no account's is kept as a keyed hash: people type their password into the
     # username field; repeated tries of one name still show as one name.
     shown = user.username if user is not None else "?" + keyed_hash(username, "login_name")[:40]
     db.session.add(LoginAttempt(username=shown, user_id=user.id if user else None,
                                 address=sessions.client_address(), channel=channel, outcome=outcome))
+    failed = outcome not in SIGNED_IN_STEPS
+    trail.record(f"login.{outcome}", "login_failed" if failed else "login", user_id=user.id if user else None,
+                 outcome=("423" if outcome == "locked" else "401") if failed else "allowed",
+                 details={"channel": channel})
 
 
 def _refuse_if_locked(user: User, username: str, channel: str) -> None:

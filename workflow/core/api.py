@@ -21,7 +21,6 @@ from workflow.core.extensions import db
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
-PUBLIC_ENDPOINTS = {"api.issue_token", "api.openapi"}
 HTTP_CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
               405: "method_not_allowed", 409: "conflict", 413: "too_large", 415: "bad_request",
               422: "invalid", 423: "account_locked", 429: "rate_limited"}

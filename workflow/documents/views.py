@@ -10,6 +10,7 @@ from flask_login import current_user, login_required
 
 from forms.documents import BatchDocumentsForm, GenerateDocumentForm, VerifyForm
 from workflow.aid import operations as aid_service
+from workflow.audit.trail import public
 from workflow.cases import operations as case_service
 from workflow.core import jobs
 from workflow.core.errors import WorkflowError
@@ -121,6 +122,7 @@ def archive(job_id: int):
 # --- public verification ------------------------------------------------------------------------
 
 @bp.route("/verify", methods=["GET", "POST"])
+@public
 @rate_limit("verify", methods=["POST"])
 def verify():
     form = VerifyForm()
@@ -139,6 +141,7 @@ def verify():
 
 
 @bp.get("/verify/<code>")
+@public
 @rate_limit("verify")
 def verify_code(code: str):
     """Where the QR code and the footer's code lead: that version's metadata and hash."""
