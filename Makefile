@@ -37,7 +37,7 @@ endif
 
 APT_INSTALL := $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends
 
-.PHONY: help venv sysdeps translations babel-extract db seed run test diagram samples bench-registry clean distclean
+.PHONY: help venv sysdeps translations babel-extract db seed run test diagram samples bench-registry bench-audit clean distclean
 
 help:
 	@echo "make run            install what is missing, migrate, load demo data, serve http://$(HOST):$(PORT)"
@@ -51,6 +51,7 @@ help:
 	@echo "make diagram        regenerate docs/workflow.svg and docs/aid.svg"
 	@echo "make samples        regenerate docs/samples/*.png (every document, from a fresh demo database)"
 	@echo "make bench-registry register benchmark: batch screening vs a plain SQL join, inquiry latency (installs wrk)"
+	@echo "make bench-audit    what auditing and sealing cost: case page, case API, inbox, on vs off (installs wrk)"
 	@echo "make clean          remove caches and compiled catalogs; distclean also removes .venv"
 
 # ---------------------------------------------------------------------------------------------
@@ -150,6 +151,20 @@ bench-registry: venv sysdeps translations
 	  fi; \
 	fi
 	$(BIN)/python bench/registry.py $(BENCH_ARGS)
+
+# What auditing and sealing cost (bench/audit_cost.py: ~8 minutes per database; two demo databases in
+# a temp dir, and two more beside DATABASE_URL's when it names a PostgreSQL database its role may
+# create databases beside). wrk is the load generator, as above.
+bench-audit: venv sysdeps translations
+	@if ! command -v wrk >/dev/null 2>&1; then \
+	  if command -v apt-get >/dev/null 2>&1; then \
+	    echo "==> installing wrk"; \
+	    $(SUDO) apt-get update && $(APT_INSTALL) wrk; \
+	  else \
+	    echo "error: wrk is missing and apt-get is not available" >&2; exit 1; \
+	  fi; \
+	fi
+	$(BIN)/python bench/audit_cost.py $(BENCH_ARGS)
 
 clean:
 	find . -path ./$(VENV) -prune -o -type d -name __pycache__ -exec rm -rf {} +

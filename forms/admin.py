@@ -64,8 +64,8 @@ class SettingsForm(FlaskForm):
 
 
 class LimitsForm(FlaskForm):
-    """The judicial aid approval matrix and cap, the register's limits per employer, and the limits of
-    logins, sessions, tokens and emergency access."""
+    """The judicial aid approval matrix and cap, the register's limits per employer, the limits of
+    logins, sessions, tokens and emergency access, and the retention period of closed cases."""
 
     aid_threshold_a_fen = MoneyField(_l("A department head approves aid up to (yuan)"),
                                      validators=[DataRequired()])
@@ -94,6 +94,20 @@ class LimitsForm(FlaskForm):
                                    validators=[InputRequired(), NumberRange(min=1, max=7 * 24)])
     break_glass_minutes = IntegerField(_l("Emergency access (break-the-glass) lasts this many minutes"),
                                        validators=[InputRequired(), NumberRange(min=5, max=24 * 60)])
+    # Bulk-read detection: sized so that a busy day never trips them (docs/security.md).
+    bulk_read_window_minutes = IntegerField(_l("Bulk reading: window, in minutes, over which an account's case "
+                                               "pages, downloads, exports and searches are counted"),
+                                            validators=[InputRequired(), NumberRange(min=1, max=24 * 60)])
+    bulk_read_warning = IntegerField(_l("Bulk reading: from this many in the window, the centre's supervisors and "
+                                        "the auditors are warned"),
+                                     validators=[InputRequired(), NumberRange(min=5, max=100_000)])
+    bulk_read_limit = IntegerField(_l("Bulk reading: from this many in the window, the account is suspended until "
+                                      "a supervisor releases it"),
+                                   validators=[InputRequired(), NumberRange(min=5, max=100_000)])
+    # At least the three years of a civil claim's limitation period (Civil Code art. 188): README.
+    retention_years = IntegerField(_l("Closed cases are anonymised this many years after closing "
+                                      "(never before the child turns 21, never under a legal hold)"),
+                                   validators=[InputRequired(), NumberRange(min=3, max=100)])
 
 
 def settings_form() -> SettingsForm:

@@ -1,9 +1,10 @@
 import logging
 from logging.config import fileConfig
 
+from alembic import context
 from flask import current_app
 
-from alembic import context
+from workflow.core import privileges
 
 # this is the Alembic Config object, which provides
 # access to the values within the .ini file in use.
@@ -15,8 +16,13 @@ fileConfig(config.config_file_name, disable_existing_loggers=False)
 logger = logging.getLogger('alembic.env')
 
 
+# Migrations run as the tables' owner (DATABASE_OWNER_URL) when one is set: the app's own role
+# owns nothing (workflow/core/privileges.py).
+ENGINE = privileges.migration_engine()
+
+
 def get_engine():
-    return current_app.extensions['migrate'].db.engine
+    return ENGINE
 
 
 def get_engine_url():
@@ -100,6 +106,8 @@ def run_migrations_online():
 
         with context.begin_transaction():
             context.run_migrations()
+            # In the same transaction: new tables never exist without the app role's privileges.
+            privileges.grant_after_migrations(connection)
 
 
 if context.is_offline_mode():

@@ -2,7 +2,10 @@
 
 The database is real: a migrated SQLite file per test by default, or the PostgreSQL database named
 by TEST_DATABASE_URL / DATABASE_URL (emptied between tests). The schema always comes from the
-Alembic migrations, never from create_all.
+Alembic migrations, never from create_all. On PostgreSQL with two roles, TEST_DATABASE_OWNER_URL /
+DATABASE_OWNER_URL names the same database as its owner: the schema is made, migrated and emptied
+as the owner, and the app under test connects as the other URL's role, as in production
+(workflow/core/privileges.py). With one URL, that role does both.
 """
 from __future__ import annotations
 
@@ -18,7 +21,7 @@ import pytest
 from flask import g
 from flask_babel import refresh as refresh_babel
 from flask_migrate import upgrade
-from sqlalchemy import text
+from sqlalchemy import create_engine, text
 
 from workflow import ROOT, create_app
 from workflow.admin import calendar
@@ -26,14 +29,24 @@ from workflow.admin.models import Agency, AverageWage
 from workflow.admin.signin import enrol_with
 from workflow.admin.users import create_user
 from workflow.core.clocks import local_today
+from workflow.core.config import database_url
 from workflow.core.extensions import db
 from workflow.demo import drive, new_case
 
 PASSWORD = "password-123"
-PG_URL = os.environ.get("TEST_DATABASE_URL") or os.environ.get("DATABASE_URL", "")
-if PG_URL.startswith(("postgres://", "postgresql://")):
-    PG_URL = "postgresql+psycopg://" + PG_URL.split("://", 1)[1]
+PG_URL = database_url(os.environ.get("TEST_DATABASE_URL") or os.environ.get("DATABASE_URL", ""))
 USE_PG = PG_URL.startswith("postgresql")
+PG_OWNER_URL = database_url(os.environ.get("TEST_DATABASE_OWNER_URL") or os.environ.get("DATABASE_OWNER_URL", "")
+                            or PG_URL) if USE_PG else ""
+# The owner's URL is the harness's alone: an app a test makes for a database of its own must never
+# migrate this one. Helpers that tamper as the owner (tests/audit) read TEST_DATABASE_OWNER_URL.
+os.environ.pop("DATABASE_OWNER_URL", None)
+os.environ.pop("DATABASE_APP_ROLE", None)
+if USE_PG:
+    os.environ["TEST_DATABASE_OWNER_URL"] = PG_OWNER_URL
+# The owner's copy of the rows the migrations insert (the audit trail's chain heads), which the app
+# fixture puts back after emptying the tables. Serial ids of such rows are not reset: none have one.
+PG_SEED = "test_seed"
 
 # Users of the test centre, keyed by the role they act in (the keys drive workflow.demo.drive).
 USERS = {
@@ -78,6 +91,9 @@ def _config(uri: str) -> dict:
         "TESTING": True,
         "SECRET_KEY": "test-secret",
         "SQLALCHEMY_DATABASE_URI": uri,
+        # Migrations and `db-grants` as the owner, when the test database has one of its own.
+        "DATABASE_OWNER_URI": PG_OWNER_URL if uri == PG_URL and PG_OWNER_URL != PG_URL else "",
+        "DATABASE_APP_ROLE": "",
         "WTF_CSRF_ENABLED": False,
         "ARGON2_TIME_COST": 1,
         "ARGON2_MEMORY_COST": 1024,
@@ -89,16 +105,33 @@ def _config(uri: str) -> dict:
 
 
 @pytest.fixture(scope="session")
-def database_template(tmp_path_factory) -> str:
+def pg_owner():
+    """The PostgreSQL test database as its owner (None on SQLite): schema, migrations, emptying."""
+    if not USE_PG:
+        yield None
+        return
+    engine = create_engine(PG_OWNER_URL)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def database_template(tmp_path_factory, pg_owner) -> str:
     """Migrate once per session: a template SQLite file, or the PostgreSQL schema."""
     if USE_PG:
+        with pg_owner.begin() as conn:
+            conn.execute(text(f"DROP SCHEMA IF EXISTS {PG_SEED} CASCADE"))
+            conn.execute(text("DROP SCHEMA public CASCADE"))
+            conn.execute(text("CREATE SCHEMA public"))
         app = create_app(_config(PG_URL))
         with app.app_context():
-            with db.engine.begin() as conn:
-                conn.execute(text("DROP SCHEMA public CASCADE"))
-                conn.execute(text("CREATE SCHEMA public"))
-            upgrade(directory=str(ROOT / "migrations"))
+            upgrade(directory=str(ROOT / "migrations"))  # as the owner, then the app role's grants
             db.engine.dispose()
+        with pg_owner.begin() as conn:  # the rows the migrations wrote, for every test to start from
+            conn.execute(text(f"CREATE SCHEMA {PG_SEED}"))
+            for table in db.metadata.sorted_tables:
+                if conn.execute(text(f"SELECT EXISTS (SELECT FROM {table.name})")).scalar_one():
+                    conn.execute(text(f"CREATE TABLE {PG_SEED}.{table.name} AS TABLE public.{table.name}"))
         return PG_URL
     path = tmp_path_factory.mktemp("db") / "template.sqlite"
     app = create_app(_config(f"sqlite:///{path}"))
@@ -109,7 +142,7 @@ def database_template(tmp_path_factory) -> str:
 
 
 @pytest.fixture
-def app(request, database_template, tmp_path):
+def app(request, database_template, pg_owner, tmp_path):
     # `@pytest.mark.app_config(KEY=value)` changes the configuration of a test's app.
     marker = request.node.get_closest_marker("app_config")
     overrides = marker.kwargs if marker else {}
@@ -124,7 +157,8 @@ def app(request, database_template, tmp_path):
     def forget_user(exc):  # noqa: ARG001
         # Requests reuse the test's app context (and its `g`): drop Flask-Login's cached user and
         # Flask-Babel's cached locale so each request starts from its own session or token.
-        g.pop("_login_user", None)
+        for name in ("_login_user", "api_user", "api_token", "audit_session_ref"):
+            g.pop(name, None)
         refresh_babel()
 
     with application.app_context():
@@ -134,11 +168,14 @@ def app(request, database_template, tmp_path):
         if executor is not None:  # background jobs finish before the database goes
             executor.shutdown(wait=True)
         db.session.remove()
-        if USE_PG:
-            tables = ", ".join(t.name for t in db.metadata.sorted_tables)
-            with db.engine.begin() as conn:
-                conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
         db.engine.dispose()
+        if USE_PG:  # as the owner: the app role may not TRUNCATE
+            tables = ", ".join(t.name for t in db.metadata.sorted_tables)
+            with pg_owner.begin() as conn:
+                conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+                seeded = conn.execute(text("SELECT tablename FROM pg_tables WHERE schemaname = :s"), {"s": PG_SEED})
+                for name in seeded.scalars().all():
+                    conn.execute(text(f"INSERT INTO public.{name} SELECT * FROM {PG_SEED}.{name}"))
 
 
 @pytest.fixture

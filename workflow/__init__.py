@@ -14,7 +14,9 @@ from flask import Flask, has_request_context, request, session
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
-from workflow.core import config, sealing, web
+from workflow.audit import chain as audit_chain
+from workflow.audit import trail
+from workflow.core import config, keys, privileges, web
 from workflow.core.config import ROOT
 from workflow.core.extensions import babel, csrf, db, limiter, login_manager, migrate
 from workflow.core.models import MAX_ID
@@ -60,6 +62,14 @@ def _features(app: Flask) -> None:
     from workflow.aid import labels as aid_labels
     from workflow.aid import permissions as aid_permissions  # noqa: F401 - its rules
     from workflow.aid import views as aid_views
+    from workflow.audit import api as audit_api  # noqa: F401 - its routes
+    from workflow.audit import cli as audit_cli
+    from workflow.audit import detection as bulk_reads
+    from workflow.audit import labels as audit_labels
+    from workflow.audit import permissions as audit_permissions  # noqa: F401 - its rules
+    from workflow.audit import review_api  # noqa: F401 - its routes
+    from workflow.audit import review_views as bulk_read_views
+    from workflow.audit import views as audit_views
     from workflow.cases import api as cases_api  # noqa: F401 - its routes
     from workflow.cases import labels as cases_labels
     from workflow.cases import permissions as cases_permissions  # noqa: F401 - its rules
@@ -91,22 +101,29 @@ def _features(app: Flask) -> None:
     from workflow.registry import labels as registry_labels
     from workflow.registry import permissions as registry_permissions  # noqa: F401 - its rules
     from workflow.registry import views as registry_views
+    from workflow.retention import cli as retention_cli
+    from workflow.retention import operations as retention
+    from workflow.retention import permissions as retention_permissions  # noqa: F401 - its rules
+    from workflow.retention import views as retention_views
 
     login_manager.user_loader(load_user)
     # The api and permissions modules imported above registered their routes and rules.
     for module in (auth, inbox_views, cases_views, aid_views, admin_views, notification_views, documents_views,
-                   registry_views, emergency_views):
+                   registry_views, emergency_views, audit_views, bulk_read_views, retention_views):
         app.register_blueprint(module.bp)
     app.register_blueprint(core_api.bp)
     csrf.exempt(core_api.bp)  # bearer tokens, no cookies: CSRF does not apply
     # Templates read every feature's labels as `labels.<NAME>`.
     labels = {}
     for module in (roles, core_labels, admin_labels, cases_labels, aid_labels, followup_labels, inbox_labels,
-                   documents_labels, registry_labels, emergency_labels):
+                   documents_labels, registry_labels, emergency_labels, audit_labels):
         labels.update({name: value for name, value in vars(module).items() if not name.startswith("_")})
     web.init_app(app, {"labels": SimpleNamespace(**labels), "banners_for": pages.banners_for})
-    for commands in (cli, admin_cli, inbox_cli, registry_cli):
+    for commands in (cli, admin_cli, audit_cli, inbox_cli, registry_cli, retention_cli):
         commands.init_app(app)
+    runner.periodic(retention.run)  # the inbox does not import retention: it is wired here
+    runner.periodic(bulk_reads.deliver_alert_emails)  # nor the audit trail: retries its alerts' e-mails
+    bulk_reads.init_app(app)
     runner.init_app(app)
 
 
@@ -134,9 +151,12 @@ def create_app(test_config: dict | None = None) -> Flask:
     login_manager.login_view = "auth.login"
     login_manager.session_protection = "strong"
     limiter.init_app(app)
+    trail.init_app(app)  # first of the features' request hooks: they may note into its record
     _features(app)
     with app.app_context():  # keys that do not fit the stored data stop the start, not each inquiry
-        sealing.check_keys()
+        privileges.check_app_role()  # first: connected as the owner, nothing else is to be trusted
+        keys.check_keys()
+        audit_chain.check_key()
         db.session.remove()
         db.engine.dispose()  # no connection outlives the factory: a forking server would share it
     return app

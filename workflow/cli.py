@@ -1,4 +1,4 @@
-"""App-wide commands: demo data, the workflow diagrams and tables, and document samples."""
+"""App-wide commands: demo data, the workflow diagrams and tables, document samples and the database's grants."""
 from __future__ import annotations
 
 import logging
@@ -8,6 +8,7 @@ import click
 from flask import Flask, current_app
 from sqlalchemy import select
 
+from workflow.core import keys
 from workflow.core.extensions import db
 
 log = logging.getLogger(__name__)
@@ -94,7 +95,34 @@ def document_samples_command(out: Path, dpi: int):
         click.echo(str(path))
 
 
+@click.command("db-grants")
+@click.option("--role", default=None,
+              help="The app's database role (default: DATABASE_APP_ROLE, else DATABASE_URL's user when "
+                   "DATABASE_OWNER_URL connects as another).")
+def db_grants_command(role):
+    """Give the app's PostgreSQL role its privileges, as the tables' owner (DATABASE_OWNER_URL): read
+    and write on ordinary tables, INSERT and SELECT only on the history, the audit trail, the admin
+    log and issued documents, nothing more. Idempotent; `db upgrade` does the same after migrating."""
+    from workflow.core import privileges
+
+    role = role or privileges.app_role(current_app.config)
+    engine = privileges.migration_engine()
+    if engine.dialect.name != "postgresql":
+        raise click.ClickException("db-grants is for PostgreSQL: SQLite has no database roles")
+    if not role:
+        raise click.ClickException("no app role: set DATABASE_OWNER_URL to the owner's URL and DATABASE_URL to the "
+                                   "app role's, or pass --role")
+    try:
+        with engine.begin() as conn:
+            done = privileges.grant(conn, role)
+    except RuntimeError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"{done['role']}: SELECT, INSERT, UPDATE, DELETE on {done['tables']} tables of {done['schema']}, "
+               f"except INSERT and SELECT only on {', '.join(done['append_only']) or '(none yet)'} "
+               f"and SELECT only on {', '.join(done['read_only']) or '(none yet)'}; no TRUNCATE")
+
+
 def init_app(app: Flask) -> None:
     for command in (seed_demo_command, otp_code_command, workflow_diagram_command, workflow_table_command,
-                    document_samples_command):
+                    document_samples_command, db_grants_command, keys.keys_group):
         app.cli.add_command(command)

@@ -341,6 +341,8 @@ def seed(password: str) -> bool:
     documents.generate(actors["intake_officer"], made["registered"][0], "registration_form", "internal")
     _seed_registry(made["closed"][0], actors)
     _seed_emergency_access(made["referred"], actors)
+    # Retention: a closed case under a legal hold, and one of a child who is an adult now.
+    _seed_retention(made["closed"][1], make("closed", child_birth_date=dt.date(2003, 4, 2)), actors)
     # Escalation as if it had run since yesterday: the examiner was told, now the supervisors are.
     escalation.run(utcnow() - dt.timedelta(hours=25))
     escalation.run()
@@ -410,6 +412,20 @@ def _backdate(case: Case, by: dt.timedelta, keep: dt.timedelta | None = None) ->
             task.started_at -= by
             task.due_at = now + keep if keep is not None else task.due_at - by
     db.session.commit()
+
+
+def _seed_retention(held: Case, old: Case, actors: dict) -> None:
+    """A supervisor's legal hold on a closed case, and a case closed (as if) eleven years ago whose
+    child is 21 now, anonymised by the retention job: its registration form's copy is destroyed and
+    /verify answers "issued, destroyed under retention" for its code."""
+    from workflow.retention import operations as retention
+
+    retention.place_hold(actors["supervisor"], held, "当事人已提起民事诉讼，法院要求保留全部卷宗至判决生效。")
+    documents.generate(actors["intake_officer"], old, "registration_form", "court", final=True)
+    now = utcnow()
+    old.closed_at = retention.add_years(now, -11)
+    db.session.commit()
+    retention.run(now)
 
 
 def _seed_emergency_access(cases: list[Case], actors: dict) -> None:

@@ -6,6 +6,8 @@ from __future__ import annotations
 from flask import jsonify, request
 
 from workflow.aid import definition as aid_definition
+from workflow.audit import api as audit_api
+from workflow.audit import review_api as audit_review_api
 from workflow.audit.trail import public
 from workflow.cases import definition as cases_definition
 from workflow.cases import states
@@ -126,6 +128,9 @@ def openapi_document() -> dict:
                                                  "properties": {"id": integer, "number": string}},
                                         "actor": {"type": ["object", "null"],
                                                   "properties": {"id": integer, "full_name": string}},
+                                        "details": {"type": ["object", "null"],
+                                                    "description": "a notice about an account (`actor`): what "
+                                                                   "it read in the window (bulk reading)"},
                                         "task_due_at": datetime_utc, "created_at": datetime_utc,
                                         "read_at": datetime_utc}},
         "NotificationList": {"type": "object",
@@ -185,6 +190,8 @@ def openapi_document() -> dict:
                                                           "enum": list(cases_definition.COMPARTMENTS)}},
                 "tasks": {"type": "array", "items": ref("Task")},
                 "actions": {"type": "array", "items": ref("Action")},
+                "readers": {"type": "array", "items": ref("CaseReader"),
+                            "description": "who has opened the child's file (the centre's supervisors only)"},
             },
         },
         "CaseCreate": create_schema,
@@ -334,6 +341,12 @@ def openapi_document() -> dict:
     emergency_schemas, emergency_paths = emergency_api.openapi_part()
     schemas.update(emergency_schemas)
     paths.update(emergency_paths)
+    audit_schemas, audit_paths = audit_api.openapi_part()
+    schemas.update(audit_schemas)
+    paths.update(audit_paths)
+    review_schemas, review_paths = audit_review_api.openapi_part()
+    schemas.update(review_schemas)
+    paths.update(review_paths)
     return {
         "openapi": "3.1.0",
         "info": {"title": "OneStop API", "version": f"1 (workflow definition {cases_definition.VERSION})",

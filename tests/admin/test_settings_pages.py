@@ -14,7 +14,9 @@ registry = helper_modules.load("registry/registry_helpers.py")
 LIMITS = {"aid_threshold_a_fen": "30000", "aid_threshold_b_fen": "100000", "aid_cap_months": "36",
           "registry_inquiries_per_hour": "200", "registry_batches_per_day": "10", "registry_batch_max_rows": "100000",
           "login_failures_before_lock": "5", "login_lock_minutes": "5", "login_lock_max_minutes": "1440",
-          "session_idle_minutes": "30", "session_max_hours": "12", "api_token_hours": "4", "break_glass_minutes": "60"}
+          "session_idle_minutes": "30", "session_max_hours": "12", "api_token_hours": "4", "break_glass_minutes": "60",
+          "retention_years": "10", "bulk_read_window_minutes": "10", "bulk_read_warning": "60",
+          "bulk_read_limit": "150"}
 
 
 def test_the_page_shows_the_limits_in_force(pages):

@@ -54,7 +54,7 @@ def test_openapi_document(client, users):
     paths = doc["paths"]
     assert {("/tokens", "post"), ("/workflow", "get"), ("/cases", "get"), ("/cases", "post"),
             ("/cases/{case_id}", "get"), ("/cases/{case_id}/actions/{trigger}", "post"), ("/tasks", "get"),
-            ("/openapi.json", "get")} <= {(p, m) for p, ops in paths.items() for m in ops}
+            ("/openapi.json", "get"), ("/audit/records", "get")} <= {(p, m) for p, ops in paths.items() for m in ops}
     action = paths["/cases/{case_id}/actions/{trigger}"]["post"]
     trigger = next(p for p in action["parameters"] if p["name"] == "trigger")
     assert trigger["schema"]["enum"] == [t.trigger for t in cases_definition.TRANSITIONS]

@@ -106,3 +106,41 @@ def test_work_outside_requests_is_recorded_with_its_history(users, make_case):
     events = set(db.session.scalars(select(Event.id).where(Event.case_id == case.id)))
     folded = {e[0] for r in records(kind="system") for e in r.details.get("events", [])}
     assert events and events <= folded
+
+
+def test_a_register_inquiry_is_a_search_recorded_by_keyed_hash(api, users):
+    import helper_modules
+
+    id_number = helper_modules.load("registry/registry_helpers.py").resident_id()
+    response = api.post("/registry/inquiries", "employer_hr",
+                        json={"name": "赵某", "id_number": id_number, "post": "语文教师", "consent": True})
+    assert response.status_code == 201, response.get_json()
+    record = last_record()
+    assert (record.action, record.kind, record.object_type, record.outcome) == (
+        "api.create_registry_inquiry", "search", "registry_inquiry", "allowed")
+    assert record.object_ids == [response.get_json()["inquiry_id"]]
+    assert record.details["search"] == search_hash(id_number)
+    assert id_number not in repr(record.details) and "赵某" not in repr(record.details)
+
+
+def test_an_aid_page_read_names_its_case(app, pages, users, make_case, api_token):
+    import helper_modules
+
+    case = make_case("aid_review")
+    aid_api = helper_modules.load("aid/aid_helpers.py").AidApi(app.test_client(), api_token)
+    application_id = aid_api.open_application(case.id)["id"]
+    assert pages.as_("case_prosecutor").get(f"/aid/{application_id}").status_code == 200
+    record = last_record()
+    assert (record.action, record.object_type, record.object_ids, record.case_id) == (
+        "aid.show", "aid_application", [application_id], case.id)
+
+
+def test_breaking_the_glass_is_recorded_as_such(pages, users, make_case):
+    case = make_case("aid_review")
+    response = pages.as_("examiner_m").post("/cases/emergency", data={"case": case.number,
+                                                                      "reason": "孩子在急诊，需要立即查看过敏史"})
+    assert response.status_code == 302
+    record = last_record()
+    assert (record.kind, record.case_id, record.user_id, record.outcome) == (
+        "emergency", case.id, users["examiner_m"].id, "allowed")
+    assert record.details["events"]  # its history entry goes with it

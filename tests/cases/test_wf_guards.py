@@ -29,7 +29,7 @@ COVERED = {
     "has_been_interviewed", "no_pending_reinterview", "reinterview_requested", "reinterview_approved",
     "assessment_and_plan_recorded", "no_live_aid_application", "no_open_aid_application",
     "aid_applications_ended", "visits_settled", "referrals_settled", "has_open_referrals",
-    "has_open_visits", "not_suspended", "is_suspended", "has_open_tasks",
+    "has_open_visits", "not_suspended", "is_suspended", "has_open_tasks", "not_anonymised",
 }
 
 
@@ -409,6 +409,16 @@ def test_a_suspended_case_blocks_every_trigger_but_resume_and_team_changes(kit, 
     assert message == str(_l("The case is not suspended."))
     kit.fire("supervisor", case, "waive_exam")
     assert case.state == "joint_interview"
+
+
+def test_an_anonymised_case_is_neither_reopened_nor_given_a_judgment(kit):
+    case = kit.make_case("closed")
+    case.anonymised_at = utcnow()  # as workflow/retention leaves it (tests/retention anonymise for real)
+    db.session.commit()
+    message = assert_guard_fails(kit, "supervisor", case, "reopen", cases_definition.not_anonymised,
+                                 {"reason": "发现新的证据。"})
+    assert message == str(_l("The case was anonymised under retention."))
+    assert_guard_fails(kit, "case_prosecutor", case, "record_judgment", cases_definition.not_anonymised)
 
 
 @pytest.mark.parametrize("state, ok", [("referred", True), ("registered", True), ("forensic_exam", False),

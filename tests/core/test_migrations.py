@@ -2,7 +2,8 @@
 schema matches the models (autogenerate finds nothing to do).
 
 Runs on a database of its own, never on the session's test database: a fresh SQLite file, or on
-PostgreSQL (DATABASE_URL / TEST_DATABASE_URL set) a throwaway database `<name>_migrate`.
+PostgreSQL (DATABASE_URL / TEST_DATABASE_URL set) a throwaway database `<name>_migrate`, made and
+migrated as the owner role when there are two (tests/conftest.py sets TEST_DATABASE_OWNER_URL).
 """
 from __future__ import annotations
 
@@ -18,10 +19,12 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 
 from workflow import ROOT, create_app
+from workflow.core import sealing
 from workflow.core.extensions import db
 
 MIGRATIONS = str(ROOT / "migrations")
-PG_URL = os.environ.get("TEST_DATABASE_URL") or os.environ.get("DATABASE_URL", "")
+PG_URL = (os.environ.get("TEST_DATABASE_OWNER_URL") or os.environ.get("TEST_DATABASE_URL")
+          or os.environ.get("DATABASE_URL", ""))
 if PG_URL.startswith(("postgres://", "postgresql://")):
     PG_URL = "postgresql+psycopg://" + PG_URL.split("://", 1)[1]
 USE_PG = PG_URL.startswith("postgresql")
@@ -125,7 +128,8 @@ def test_aid_flags_become_aid_applications(migrate_app):
     with db.engine.connect() as conn:
         rows = conn.execute(text("SELECT case_id, agency_id, state, flag_note, number FROM aid_applications "
                                  "ORDER BY case_id")).all()
-    assert [tuple(r[:4]) for r in rows] == [(1, 1, "flagged", "困难"), (2, 1, "withdrawn", "")]
+    flag_note = lambda blob: sealing.decode_value(sealing.unseal_bytes(blob, "aid_applications.flag_note"))  # noqa: E731
+    assert [(*r[:3], flag_note(r[3])) for r in rows] == [(1, 1, "flagged", "困难"), (2, 1, "withdrawn", "")]
     assert rows[0].number.startswith("A2026-")
 
 
@@ -155,3 +159,27 @@ def test_admin_requests_and_the_append_only_admin_log_come_and_go(migrate_app):
     assert not {"admin_requests", "admin_changes"} & _tables()
     upgrade(directory=MIGRATIONS, revision="d5b66f2a1c27")
     assert _admin_log_triggers()
+
+
+def test_history_written_before_the_audit_trail_is_folded_into_it(migrate_app):
+    """Events of an upgraded database verify: the last migration holds each one's hash."""
+    from workflow.audit import chain
+
+    upgrade(directory=MIGRATIONS, revision="e6c77a3b2d38")
+    with db.engine.begin() as conn:
+        conn.execute(text("INSERT INTO agencies (id, name, kind, region) VALUES (2, '中心', 'centre', '')"))
+        conn.execute(text("INSERT INTO incidents (id, number, offence_type, police_case_no, court_case_no, "
+                          "created_at) VALUES (1, 'I2026-0001', 'abuse', '', '', '2026-01-02')"))
+        conn.execute(text(
+            "INSERT INTO cases (id, number, incident_id, centre_id, state, definition_version, version, "
+            "referral_source, referral_detail, child_name, child_sex, child_birth_date, consent_note, "
+            "interview_count, created_at, updated_at) VALUES (1, 'C2026-0001', 1, 2, 'referred', 1, 1, "
+            "'police', '', '甲', 'F', '2016-01-01', '', 0, '2026-01-02', '2026-01-02')"))
+        for event_id, action in ((1, "register"), (2, "start_exam")):
+            conn.execute(text("INSERT INTO events (id, case_id, action, case_version, changes, created_at) "
+                              "VALUES (:id, 1, :action, 1, '{\"child_name\": \"甲\"}', '2026-01-02')"),
+                         {"id": event_id, "action": action})
+    upgrade(directory=MIGRATIONS)
+    report = chain.verify()
+    assert report.first_break is None, report.first_break
+    assert (report.events, report.records) == (2, 1)

@@ -93,7 +93,8 @@ def test_documents_cannot_be_changed_or_deleted(make_case, users, centre):
         db.session.commit()
     db.session.rollback()
     for statement in ("UPDATE documents SET number = 'forged'", "DELETE FROM documents"):
-        with pytest.raises(Exception, match="immutable"):
+        # The trigger, or on PostgreSQL with two roles the app role's missing privilege, refuses it.
+        with pytest.raises(Exception, match="immutable|permission denied"):
             db.session.execute(text(statement))
         db.session.rollback()
     assert db.session.get(Document, document.id).number != "forged"

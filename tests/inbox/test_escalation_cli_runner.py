@@ -23,8 +23,9 @@ def test_escalate_at_a_given_time_prints_the_report_and_notifies(runner, kit, ad
     assert task.due_at == N0 + 24 * HOUR  # 2026-10-13 02:00 UTC
     result = runner.invoke(args=["escalate", "--at", "2026-10-13T03:00"])
     assert result.exit_code == 0, result.output
-    assert result.output.strip() == ("due soon 0, overdue 1, escalated 0; 1 notifications, 1 e-mailed, "
-                                     "0 e-mail failures")
+    assert result.output.splitlines()[0] == ("due soon 0, overdue 1, escalated 0; 1 notifications, 1 e-mailed, "
+                                             "0 e-mail failures")
+    assert result.output.splitlines()[1].endswith("audit checkpoint(s) signed")
     assert told() == [("overdue", "examiner")]
     [notice] = notices()
     assert notice.created_at == notice.emailed_at == N0 + 25 * HOUR

@@ -9,13 +9,14 @@ import pytest
 import time_machine
 from pypdf import PdfReader
 from registry_helpers import CATEGORY_WORDS, ask, entry_in_force, resident_id, wrong_check_digit
+from sqlalchemy import LargeBinary, select, type_coerce
 
 from workflow.core import settings
 from workflow.core.clocks import local_today
 from workflow.core.errors import WorkflowError
 from workflow.core.extensions import db
 from workflow.documents import operations as documents
-from workflow.documents.models import DocumentBlob
+from workflow.documents.models import Document, DocumentBlob
 from workflow.registry import operations
 from workflow.registry.labels import REGISTRY_CATEGORY_LABELS
 from workflow.registry.models import RegistryAlert, RegistryInquiry
@@ -160,7 +161,9 @@ def test_the_notice_is_sealed_at_rest(users):
     entry_in_force(users, name="赵某某")
     inquiry = ask(users, name="赵某某", post="保育员")
     document, pdf = operations.notice_for(users["employer_hr"], inquiry.id)
-    assert document.storage_key.startswith("sealed/") and "赵某某" not in str(document.data)
+    data = db.session.scalar(select(type_coerce(Document.data, LargeBinary)).where(Document.id == document.id))
+    assert document.storage_key.startswith("sealed/") and "赵某某".encode() not in data  # as stored
+    assert documents.snapshot_of(document)["inquiry"]["record"] is True
     stored = bytes(db.session.get(DocumentBlob, document.storage_key).content)
     assert stored != pdf and b"%PDF" not in stored[:64]
     assert documents.check_stored(document)["intact"]  # verification hashes the opened bytes

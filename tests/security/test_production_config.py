@@ -27,6 +27,7 @@ GOOD = {
     "SECRET_KEY": hashlib.sha256(b"onestop tests: session secret").hexdigest(),
     "REGISTRY_HMAC_KEY": hashlib.sha256(b"onestop tests: matching key").hexdigest(),
     "REGISTRY_ENCRYPTION_KEY": _b64(hashlib.sha256(b"onestop tests: sealing key").digest()),
+    "AUDIT_KEY": hashlib.sha256(b"onestop tests: audit key").hexdigest(),
 }
 OTHER_ENCRYPTION_KEY = _b64(hashlib.sha256(b"onestop tests: another key").digest())
 OTHER_HMAC_KEY = hashlib.sha256(b"onestop tests: another matching key").hexdigest()
@@ -113,6 +114,17 @@ def test_register_keys_of_the_wrong_shape_are_refused(environment, env, name, va
     _refused(message)
 
 
+def test_production_refuses_to_start_without_an_audit_key(environment):
+    environment(ONESTOP_ENV="production", **{**GOOD, "AUDIT_KEY": None})
+    _refused("AUDIT_KEY must be set when ONESTOP_ENV=production")
+
+
+@pytest.mark.parametrize("value", ["short", "a" * 40])
+def test_a_guessable_audit_key_is_refused(environment, value):
+    environment(ONESTOP_ENV="development", **{**GOOD, "AUDIT_KEY": value})
+    _refused("AUDIT_KEY must be a random value of at least 32 characters")
+
+
 def test_production_starts_with_good_keys_and_secure_cookies(environment):
     environment(ONESTOP_ENV="production", **GOOD)
     app = create_app()
@@ -144,7 +156,8 @@ def _forget_the_check():
 
 def test_the_first_start_records_the_keys_and_the_same_keys_start_again(app):
     recorded = _stored_check()
-    assert set(recorded) == {"REGISTRY_ENCRYPTION_KEY", "REGISTRY_HMAC_KEY"}  # written by the fixture's start
+    assert set(recorded) == {"SEALING_KEYS", "REGISTRY_HMAC_KEY"}  # written by the fixture's start
+    assert set(recorded["SEALING_KEYS"]) == {"1"}  # key id 1: REGISTRY_ENCRYPTION_KEY, derived here
     assert app.config["SECRET_KEY"] not in str(recorded)
     _start(app)
     _start(app, REGISTRY_ENCRYPTION_KEY="", REGISTRY_HMAC_KEY="")  # unset: derived from the same secret

@@ -93,6 +93,7 @@ ADMIN_ACTION_LABELS = {
     "unlock": _l("Unlocked"),
     "end_all": _l("All ended"),
     "reset_second_factor": _l("Second factor reset"),
+    "release_reads": _l("Reading released after review"),
 }
 # Who acted, when no user did (`admin_changes.actor` with no actor_id).
 COMMAND_LINE = "command line"

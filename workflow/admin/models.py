@@ -67,13 +67,19 @@ class User(UserMixin, db.Model):
     # The second factor: the TOTP secret, sealed (purpose "otp_secret"); set once the user confirmed
     # it with a first code. `otp_last_counter` is the time step of the last accepted code: a code
     # of that step or an earlier one is a replay.
-    otp_secret: Mapped[bytes | None] = mapped_column(LargeBinary)
+    otp_secret: Mapped[bytes | None] = mapped_column(LargeBinary, info={"sealed": "otp_secret"})
     otp_confirmed_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
     otp_last_counter: Mapped[int | None] = mapped_column(BigInteger)
     # Failed passwords or codes in a row; from the settings' threshold on, each one locks the
     # account for twice as long as the one before.
     failed_logins: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     locked_until: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    # Bulk-read detection (workflow.audit.detection): the last warning about this account's reading,
+    # the suspension of its sessions and tokens until a reviewer releases it (the counts that caused
+    # it are in the trail's alert record), and that release (reads before it no longer count).
+    reads_alerted_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    reads_suspended_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    reads_released_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
 
     agency: Mapped[Agency] = relationship(back_populates="users")
     role_rows: Mapped[list[UserRole]] = relationship(

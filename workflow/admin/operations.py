@@ -94,14 +94,17 @@ def save_settings(visit_months: list[int], numbers: dict[str, int], *, actor: Us
 
 
 def save_limits(values: dict[str, int], *, actor: User | None) -> None:
-    """The aid approval matrix and cap, the register's limits and those of logins, sessions, tokens and
-    emergency access (whole numbers; amounts in fen)."""
+    """The aid approval matrix and cap, the register's limits and those of logins, sessions, tokens,
+    emergency access and bulk reading (whole numbers; amounts in fen)."""
     if values["aid_threshold_a_fen"] >= values["aid_threshold_b_fen"]:
         message = _("The deputy chief procurator's limit must be above the department head's.")
         raise Invalid(message, {"aid_threshold_b_fen": [message]})
     if values["login_lock_minutes"] > values["login_lock_max_minutes"]:
         message = _("The longest lock cannot be shorter than the first one.")
         raise Invalid(message, {"login_lock_max_minutes": [message]})
+    if values["bulk_read_warning"] >= values["bulk_read_limit"]:
+        message = _("The suspension must come after the warning (a higher number).")
+        raise Invalid(message, {"bulk_read_limit": [message]})
     _put_settings(actor, {key: int(value) for key, value in values.items()})
     db.session.commit()
 

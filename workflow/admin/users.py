@@ -228,11 +228,12 @@ def end_sessions(actor: User | None, user: User) -> None:
     db.session.commit()
 
 
-def active_holders(agency_id: int, role: str, aid_level: str | None = None) -> list[int]:
-    """Ids of the active users of an agency who hold `role` (at `aid_level`, if given), in id order:
-    who is told about a centre's or procuratorate's work."""
-    stmt = (select(User.id).join(UserRole).where(User.agency_id == agency_id, User.active.is_(True),
-                                              UserRole.role == role).order_by(User.id))
+def active_holders(agency_id: int | None, role: str, aid_level: str | None = None) -> list[int]:
+    """Ids of the active users of an agency (None: of every agency) who hold `role` (at `aid_level`,
+    if given), in id order: who is told about a centre's or procuratorate's work."""
+    stmt = select(User.id).join(UserRole).where(User.active.is_(True), UserRole.role == role).order_by(User.id)
+    if agency_id is not None:
+        stmt = stmt.where(User.agency_id == agency_id)
     if aid_level is not None:
         stmt = stmt.where(User.aid_level == aid_level)
     return list(db.session.scalars(stmt))

@@ -15,7 +15,6 @@ from sqlalchemy import (
     Index,
     Integer,
     String,
-    Text,
     text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -25,6 +24,7 @@ from workflow.cases.models import Case
 from workflow.core.extensions import db
 from workflow.core.models import Event, Task, one_of, utcnow
 from workflow.core.roles import AID_LEVELS
+from workflow.core.sealing import Sealed
 
 # Applications ended without aid; any other one blocks a second application for the same child.
 AID_ENDED_WITHOUT_AID = ("rejected", "not_accepted", "withdrawn")
@@ -62,23 +62,24 @@ class AidApplication(db.Model):
     emergency: Mapped[bool] = mapped_column(Boolean, default=False)
 
     grounds: Mapped[list] = mapped_column(JSON, default=list)
-    flag_note: Mapped[str] = mapped_column(Text, default="")
+    flag_note: Mapped[str] = mapped_column(Sealed("aid_applications.flag_note"), default="")
     flagged_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     flagged_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
 
-    applicant_name: Mapped[str | None] = mapped_column(String(120))
+    # Who applies, their account and every free-text note: sealed at rest (workflow.core.sealing).
+    applicant_name: Mapped[str | None] = mapped_column(Sealed("aid_applications.applicant_name"))
     applicant_kind: Mapped[str | None] = mapped_column(String(24))
-    applicant_phone: Mapped[str] = mapped_column(String(40), default="")
+    applicant_phone: Mapped[str] = mapped_column(Sealed("aid_applications.applicant_phone"), default="")
     requested_fen: Mapped[int | None] = mapped_column(BigInteger)
     documents: Mapped[list] = mapped_column(JSON, default=list)
-    statement: Mapped[str] = mapped_column(Text, default="")
+    statement: Mapped[str] = mapped_column(Sealed("aid_applications.statement"), default="")
     officer_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
     refusal_grounds: Mapped[list] = mapped_column(JSON, default=list)
 
     household_size: Mapped[int | None] = mapped_column(Integer)
     monthly_income_fen: Mapped[int | None] = mapped_column(BigInteger)
     losses_fen: Mapped[int | None] = mapped_column(BigInteger)
-    finances_note: Mapped[str] = mapped_column(Text, default="")
+    finances_note: Mapped[str] = mapped_column(Sealed("aid_applications.finances_note"), default="")
     finances_recorded_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
 
     proposed_fen: Mapped[int | None] = mapped_column(BigInteger)
@@ -86,19 +87,19 @@ class AidApplication(db.Model):
     city_fen: Mapped[int | None] = mapped_column(BigInteger)
     province_fen: Mapped[int | None] = mapped_column(BigInteger)
     instalments: Mapped[list] = mapped_column(JSON, default=list)
-    supervised_account: Mapped[str] = mapped_column(String(200), default="")
+    supervised_account: Mapped[str] = mapped_column(Sealed("aid_applications.supervised_account"), default="")
     cap_fen: Mapped[int | None] = mapped_column(BigInteger)
-    over_cap_reason: Mapped[str] = mapped_column(Text, default="")
+    over_cap_reason: Mapped[str] = mapped_column(Sealed("aid_applications.over_cap_reason"), default="")
     required_level: Mapped[str | None] = mapped_column(String(20))
-    proposal_note: Mapped[str] = mapped_column(Text, default="")
+    proposal_note: Mapped[str] = mapped_column(Sealed("aid_applications.proposal_note"), default="")
     proposed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     proposed_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
 
     approved_fen: Mapped[int | None] = mapped_column(BigInteger)
     decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     decided_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
-    decision_note: Mapped[str] = mapped_column(Text, default="")
-    meeting: Mapped[dict | None] = mapped_column(JSON)
+    decision_note: Mapped[str] = mapped_column(Sealed("aid_applications.decision_note"), default="")
+    meeting: Mapped[dict | None] = mapped_column(Sealed("aid_applications.meeting"))
     notified_on: Mapped[dt.date | None] = mapped_column(Date)
     notified_by: Mapped[str] = mapped_column(String(20), default="")
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
@@ -173,10 +174,10 @@ class AidVerification(db.Model):
     aid_application_id: Mapped[int] = mapped_column(ForeignKey("aid_applications.id", ondelete="CASCADE"),
                                                     index=True)
     agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"), index=True)
-    request: Mapped[str] = mapped_column(Text)
+    request: Mapped[str] = mapped_column(Sealed("aid_verifications.request"))
     requested_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     requested_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
-    report: Mapped[str | None] = mapped_column(Text)
+    report: Mapped[str | None] = mapped_column(Sealed("aid_verifications.report"))
     finances_confirmed: Mapped[bool | None] = mapped_column(Boolean)
     reported_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     reported_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
@@ -213,7 +214,7 @@ class AidLedgerEntry(db.Model):
     method: Mapped[str | None] = mapped_column(String(24))
     reference: Mapped[str] = mapped_column(String(120), default="")
     recovery_reason: Mapped[str | None] = mapped_column(String(24))
-    note: Mapped[str] = mapped_column(Text, default="")
+    note: Mapped[str] = mapped_column(Sealed("aid_ledger.note"), default="")
     recorded_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     recorded_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
 

@@ -22,6 +22,7 @@ import hmac
 import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from types import SimpleNamespace
 
 from flask import current_app
 from sqlalchemy import TypeDecorator, insert, inspect, select, type_coerce, update
@@ -115,8 +116,11 @@ def checkpoint_all() -> int:
     """Sign each chain's head that no checkpoint covers yet; the caller commits. Returns how many."""
     signed = 0
     for shard in range(SHARDS):
-        seq, chain_hash = db.session.execute(
-            select(AuditHead.seq, AuditHead.chain_hash).where(AuditHead.shard == shard).with_for_update()).one()
+        head = db.session.execute(
+            select(AuditHead.seq, AuditHead.chain_hash).where(AuditHead.shard == shard).with_for_update()).one_or_none()
+        if head is None:  # an emptied database: the chain starts with its first record
+            continue
+        seq, chain_hash = head
         latest = db.session.scalar(select(AuditCheckpoint.seq).where(AuditCheckpoint.shard == shard)
                                    .order_by(AuditCheckpoint.seq.desc()).limit(1))
         if seq and seq != latest:
@@ -151,7 +155,9 @@ def stored_rows(table, ids: Iterable[int] | None = None, after: int = 0, session
 
 
 def row_hash(row: dict) -> str:
-    return hashlib.sha256(canonical(row)).hexdigest()
+    """SHA-256 of a stored row; empty columns left out, so a column added later (empty in older
+    rows) changes no older row's hash."""
+    return hashlib.sha256(canonical({k: v for k, v in row.items() if v is not None})).hexdigest()
 
 
 def event_hashes(ids: Iterable[int], session=None) -> list[list]:
@@ -221,7 +227,9 @@ def _verify_chain(shard: int, report: Report, folded: dict[int, tuple[str, int]]
         if len(rows) < BATCH:
             break
     last = expected_seq - 1
-    head = db.session.execute(select(AuditHead.seq, AuditHead.chain_hash).where(AuditHead.shard == shard)).one()
+    head = db.session.execute(select(AuditHead.seq, AuditHead.chain_hash).where(AuditHead.shard == shard)
+                              ).one_or_none() or (0, GENESIS)
+    head = SimpleNamespace(seq=head[0], chain_hash=head[1])
     signed = max(checkpoints, default=0)
     if signed > last:
         return Break(f"chain {shard}", f"records #{last + 1} to #{signed} are missing (removed after the signed "

@@ -24,6 +24,7 @@ from sqlalchemy import event
 
 from workflow.audit import chain
 from workflow.audit.models import KINDS
+from workflow.core import access
 from workflow.core.extensions import db
 from workflow.core.models import Event
 from workflow.core.sealing import keyed_hash
@@ -34,7 +35,7 @@ OBJECT_ARGS = {
     "job_id": "job", "inquiry_id": "registry_inquiry", "entry_id": "registry_entry", "change_id": "registry_change",
     "recheck_id": "registry_recheck", "alert_id": "registry_alert", "user_id": "user", "request_id": "admin_request",
     "session_id": "session", "token_id": "token", "notification_id": "notification", "grant_id": "emergency_access",
-    "record_id": "audit_record",
+    "record_id": "audit_record", "agency_id": "agency",
 }
 # URL arguments that name no data (an action's trigger, a calendar day, a subject kind...).
 PLAIN_ARGS = frozenset({"trigger", "day", "kind", "code", "filename"})
@@ -94,6 +95,15 @@ def note(*, kind: str | None = None, case_id: int | None = None, object_type: st
     pending.details.update(details)
 
 
+@access.on_found
+def _note_case(subject) -> None:
+    """The case of what a request opened (an aid application's, for instance)."""
+    if getattr(subject, "process_name", None) == "case":
+        note(case_id=subject.id)
+    elif isinstance(getattr(subject, "case_id", None), int):
+        note(case_id=subject.case_id)
+
+
 def set_session_ref(ref: str) -> None:
     """Which browser session ("s:<id>") or API token ("t:<id>") the request came with."""
     g.audit_session_ref = ref
@@ -111,6 +121,8 @@ def record(action: str, kind: str, *, user_id: int | None = None, outcome: str =
     """Append a record in the current transaction (the caller commits): sign-ins, sign-outs, and
     what commands and background work do."""
     assert kind in KINDS, kind
+    if not current_app.config["AUDIT_ENABLED"]:
+        return
     chain.append({"user_id": user_id, "action": action[:80], "kind": kind, "outcome": outcome,
                   "object_type": object_type, "object_ids": list(object_ids), "case_id": case_id,
                   "details": details or {}, **_request_facts()}, session)
@@ -141,12 +153,14 @@ def outcome_of(status: int) -> str:
 def _begin() -> None:
     endpoint = request.endpoint
     g.pop("audit", None)
-    if endpoint is None or is_public(current_app, endpoint):
+    if endpoint is None or is_public(current_app, endpoint) or not current_app.config["AUDIT_ENABLED"]:
         return
     pending = Pending(action=endpoint, kind="write" if request.method in WRITE_METHODS else "read")
     for name, value in (request.view_args or {}).items():
         if name in OBJECT_ARGS and pending.object_type is None:
             pending.object_type, pending.object_ids = OBJECT_ARGS[name], [value]
+    if pending.object_type == "subject":  # documents' /<cases|aid>/<id>/... routes
+        pending.object_type = "case" if request.view_args.get("kind") == "cases" else "aid_application"
     if pending.object_type == "case":
         pending.case_id = pending.object_ids[0]
     g.audit = pending
@@ -195,7 +209,7 @@ def _on_execute(orm_execute_state) -> None:
 
 def _before_commit(session) -> None:
     info = session.info
-    if info.get("audit_appending"):
+    if info.get("audit_appending") or not current_app.config["AUDIT_ENABLED"]:
         return
     session.flush()
     events = info.pop("audit_events", {})

@@ -4,9 +4,12 @@ from __future__ import annotations
 from flask import current_app, g, jsonify, request, url_for
 from flask_babel import gettext as _
 
+from workflow.audit.api import reader_json
+from workflow.audit.queries import case_readers
 from workflow.cases import definition, serializers, states
 from workflow.cases import operations as case_service
 from workflow.core import engine
+from workflow.core.access import can
 from workflow.core.api import (
     MAX_PER_PAGE,
     BadRequest,
@@ -57,7 +60,11 @@ def create_case():
 
 @bp.get("/cases/<int:case_id>")
 def get_case(case_id: int):
-    return jsonify(serializers.case_detail(visible_case(case_id), g.api_user))
+    case = visible_case(case_id)
+    body = serializers.case_detail(case, g.api_user)
+    if can(g.api_user, "see_case_readers", case)[0]:
+        body["readers"] = [reader_json(reader) for reader in case_readers(case.id)]
+    return jsonify(body)
 
 
 @bp.post("/cases/<int:case_id>/actions/<trigger>")

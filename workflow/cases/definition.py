@@ -160,6 +160,11 @@ def is_suspended(case) -> str | None:
     return None if case.suspended else _l("The case is not suspended.")
 
 
+def not_anonymised(case) -> str | None:
+    """Nothing is added to a case anonymised under retention (workflow/retention)."""
+    return _l("The case was anonymised under retention.") if case.anonymised_at is not None else None
+
+
 def has_open_tasks(case) -> str | None:
     return None if any(t.is_open for t in case.tasks) else _l("The case has no open task.")
 
@@ -265,10 +270,11 @@ TRANSITIONS: tuple[Transition, ...] = (
     Transition("approve_closure", _l("Approve closure"), ("closure_review",), "closed", ("supervisor",)),
     Transition("reject_closure", _l("Reject closure"), ("closure_review",), "follow_up", ("supervisor",),
                form=ReasonForm),
-    Transition("reopen", _l("Reopen"), ("closed",), "follow_up", ("supervisor",), form=ReasonForm),
+    Transition("reopen", _l("Reopen"), ("closed",), "follow_up", ("supervisor",), form=ReasonForm,
+               guards=(not_anonymised,)),
     # A judgment often comes after closure; one with an employment ban proposes a register entry.
     Transition("record_judgment", _l("Record a judgment"), (*FROM_REGISTERED, "closed"), None, ("case_prosecutor",),
-               form=JudgmentForm, apply=judgments.record_judgment),
+               form=JudgmentForm, guards=(not_anonymised,), apply=judgments.record_judgment),
     # suspension keeps the state and blocks everything but resume and team changes
     Transition("suspend", _l("Suspend"), OPEN, None, ("supervisor",), form=ReasonForm,
                guards=(not_suspended,), apply=cases_stages.suspend),

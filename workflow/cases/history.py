@@ -20,12 +20,13 @@ from workflow.core.extensions import db
 from workflow.core.forms import MoneyField
 from workflow.core.money import yuan
 from workflow.core.process import PROCESSES, task_title
+from workflow.core.sealing import ERASED
 
 LIST_LABELS = {"contacts": _l("Guardians and appropriate adults"), "suspects": _l("Suspects"),
                "injuries": _l("Injuries"), "attendees": _l("Attendees"), "scales": _l("Assessment scales"),
                "incident": _l("Incident"), "reason": _l("Reason"), "previous_due": _l("Previous due time"),
                "document": _l("Document"), "recipient": _l("Recipient"), "number": _l("Issue number"),
-               "status": _l("Status"), "version": _l("Version")}
+               "status": _l("Status"), "version": _l("Version"), "erased": _l("Recorded values")}
 # History rows that are not triggers of the process.
 EVENT_LABELS = {"issue_document": _l("Document generated"),
                 "break_glass": _l("Opened in an emergency (break-the-glass)")}
@@ -113,7 +114,8 @@ def timeline(case: Case, events, user) -> list[dict]:
             seen[key] = compartments_seen(user, subject)
         visible = event.action in EVENT_LABELS or (
             transition is not None and (transition.compartment is None or seen[key][transition.compartment]))
-        changes = dict(event.changes or {}) if visible else {}
+        # Sealed under the case's key: ERASED once retention shredded it.
+        changes = ({"erased": ERASED} if event.changes is ERASED else dict(event.changes or {})) if visible else {}
         if event.action == "add_contact" and changes.get("is_suspect"):
             # A guardian who is a suspect is never shown as a contact, not even in the history.
             changes = {k: v for k, v in changes.items() if k not in ("name", "phone", "relation")}

@@ -11,10 +11,11 @@ from sqlalchemy import (
     Date,
     DateTime,
     ForeignKey,
+    Index,
     Integer,
     String,
-    Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -23,6 +24,7 @@ from workflow.cases.labels import TEAM_ROLES
 from workflow.core.extensions import db
 from workflow.core.models import Event, Task, one_of, utcnow
 from workflow.core.roles import SEXES
+from workflow.core.sealing import Sealed, blind_index
 
 # Models of other features are named, not imported (features import downwards only): SQLAlchemy
 # resolves them from its registry once `create_app` has imported every feature.
@@ -56,8 +58,8 @@ class Suspect(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id", ondelete="CASCADE"), index=True)
-    name: Mapped[str] = mapped_column(String(120))
-    relation_to_victims: Mapped[str] = mapped_column(String(80), default="")
+    name: Mapped[str] = mapped_column(Sealed("suspects.name"))
+    relation_to_victims: Mapped[str] = mapped_column(Sealed("suspects.relation_to_victims"), default="")
 
     incident: Mapped[Incident] = relationship(back_populates="suspects")
 
@@ -69,6 +71,10 @@ class Case(db.Model):
         CheckConstraint(one_of("child_sex", SEXES), name="child_sex"),
         CheckConstraint("version >= 1", name="version_positive"),
         CheckConstraint("interview_count >= 0", name="interview_count"),
+        # The retention job's range: closed cases not anonymised yet, by closing time.
+        Index("ix_cases_retention_due", "closed_at", "retention_review_on",
+              sqlite_where=text("anonymised_at IS NULL AND closed_at IS NOT NULL"),
+              postgresql_where=text("anonymised_at IS NULL AND closed_at IS NOT NULL")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -83,21 +89,31 @@ class Case(db.Model):
     __mapper_args__ = {"version_id_col": version, "version_id_generator": False}
 
     referral_source: Mapped[str] = mapped_column(String(32))
-    referral_detail: Mapped[str] = mapped_column(Text, default="")
-    child_name: Mapped[str] = mapped_column(String(120), index=True)
+    # Who the child is, sealed at rest (workflow.core.sealing); search finds a case by the blind
+    # indexes of the whole name and ID number, statistics count by the age band at referral.
+    referral_detail: Mapped[str] = mapped_column(Sealed("cases.referral_detail"), default="")
+    child_name: Mapped[str] = mapped_column(Sealed("cases.child_name"))
+    child_name_index: Mapped[str | None] = mapped_column(String(64), index=True)
     child_sex: Mapped[str] = mapped_column(String(1))
-    child_birth_date: Mapped[dt.date] = mapped_column(Date)
-    child_id_number: Mapped[str | None] = mapped_column(String(32), index=True)
+    child_birth_date: Mapped[dt.date | None] = mapped_column(Sealed("cases.child_birth_date"))
+    child_age_band: Mapped[str | None] = mapped_column(String(8))
+    child_id_number: Mapped[str | None] = mapped_column(Sealed("cases.child_id_number"))
+    child_id_number_index: Mapped[str | None] = mapped_column(String(64), index=True)
 
-    consent_given_by: Mapped[str | None] = mapped_column(String(120))
+    consent_given_by: Mapped[str | None] = mapped_column(Sealed("cases.consent_given_by"))
     consent_recorded_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
-    consent_note: Mapped[str] = mapped_column(Text, default="")
+    consent_note: Mapped[str] = mapped_column(Sealed("cases.consent_note"), default="")
 
     suspended_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
-    suspend_reason: Mapped[str | None] = mapped_column(Text)
+    suspend_reason: Mapped[str | None] = mapped_column(Sealed("cases.suspend_reason"))
     interview_count: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
+    # Retention (workflow/retention): when the case entered its final state (None while open), when
+    # it was anonymised, and when to look at it again while the child is not yet 21.
+    closed_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    anonymised_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    retention_review_on: Mapped[dt.date | None] = mapped_column(Date)
 
     incident: Mapped[Incident] = relationship(back_populates="cases")
     centre: Mapped[Agency] = relationship()
@@ -173,9 +189,15 @@ class Case(db.Model):
     def appropriate_adults(self) -> list[Contact]:
         return [c for c in self.contacts if c.kind == "appropriate_adult"]
 
-    def age_on(self, day: dt.date) -> int:
+    def age_on(self, day: dt.date) -> int | None:
         born = self.child_birth_date
+        if born is None:  # erased under retention
+            return None
         return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
+
+
+blind_index(Case.child_name, Case.child_name_index)
+blind_index(Case.child_id_number, Case.child_id_number_index, upper=True)
 
 
 class Contact(db.Model):
@@ -187,9 +209,9 @@ class Contact(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
     kind: Mapped[str] = mapped_column(String(20))
-    name: Mapped[str] = mapped_column(String(120))
-    relation: Mapped[str] = mapped_column(String(60), default="")
-    phone: Mapped[str] = mapped_column(String(40), default="")
+    name: Mapped[str] = mapped_column(Sealed("contacts.name"))
+    relation: Mapped[str] = mapped_column(Sealed("contacts.relation"), default="")
+    phone: Mapped[str] = mapped_column(Sealed("contacts.phone"), default="")
     # A guardian who is a suspect is never notified, sent a document or shown as a contact.
     is_suspect: Mapped[bool] = mapped_column(Boolean, default=False)
     absent: Mapped[bool] = mapped_column(Boolean, default=False)
@@ -226,12 +248,12 @@ class ForensicExam(db.Model):
     examiner_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     started_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
     completed_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
-    findings: Mapped[str] = mapped_column(Text, default="")
+    findings: Mapped[str] = mapped_column(Sealed("forensic_exams.findings"), default="")
     # Supervisor-approved exception to the female-examiner rule for girls.
     exception_approved_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    exception_reason: Mapped[str | None] = mapped_column(Text)
+    exception_reason: Mapped[str | None] = mapped_column(Sealed("forensic_exams.exception_reason"))
     waived_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    waive_reason: Mapped[str | None] = mapped_column(Text)
+    waive_reason: Mapped[str | None] = mapped_column(Sealed("forensic_exams.waive_reason"))
 
     case: Mapped[Case] = relationship(back_populates="exam")
     examiner: Mapped[User | None] = relationship(foreign_keys=[examiner_id])
@@ -245,8 +267,8 @@ class Injury(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     exam_id: Mapped[int] = mapped_column(ForeignKey("forensic_exams.id", ondelete="CASCADE"), index=True)
-    body_site: Mapped[str] = mapped_column(String(80))
-    description: Mapped[str] = mapped_column(Text)
+    body_site: Mapped[str] = mapped_column(Sealed("injuries.body_site"))
+    description: Mapped[str] = mapped_column(Sealed("injuries.description"))
 
 
 class Sample(db.Model):
@@ -256,7 +278,7 @@ class Sample(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     exam_id: Mapped[int] = mapped_column(ForeignKey("forensic_exams.id", ondelete="CASCADE"), index=True)
     label: Mapped[str] = mapped_column(String(40))
-    kind: Mapped[str] = mapped_column(String(80))
+    kind: Mapped[str] = mapped_column(Sealed("samples.kind"))
     collected_at: Mapped[dt.datetime] = mapped_column(DateTime)
 
     transfers: Mapped[list[CustodyTransfer]] = relationship(
@@ -271,8 +293,8 @@ class CustodyTransfer(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     sample_id: Mapped[int] = mapped_column(ForeignKey("samples.id", ondelete="CASCADE"), index=True)
-    from_name: Mapped[str] = mapped_column(String(120))
-    to_name: Mapped[str] = mapped_column(String(120))
+    from_name: Mapped[str] = mapped_column(Sealed("custody_transfers.from_name"))
+    to_name: Mapped[str] = mapped_column(Sealed("custody_transfers.to_name"))
     to_agency: Mapped[str] = mapped_column(String(200))
     handed_at: Mapped[dt.datetime] = mapped_column(DateTime)
     recorded_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
@@ -295,7 +317,7 @@ class Interview(db.Model):
     av_reference: Mapped[str] = mapped_column(String(120), default="")
     prior_reference: Mapped[str] = mapped_column(String(120), default="")
     prior_agency: Mapped[str] = mapped_column(String(200), default="")
-    notes: Mapped[str] = mapped_column(Text, default="")
+    notes: Mapped[str] = mapped_column(Sealed("interviews.notes"), default="")
     recorded_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
 
     case: Mapped[Case] = relationship(back_populates="interviews")
@@ -311,7 +333,7 @@ class InterviewAttendee(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     interview_id: Mapped[int] = mapped_column(ForeignKey("interviews.id", ondelete="CASCADE"), index=True)
-    name: Mapped[str] = mapped_column(String(120))
+    name: Mapped[str] = mapped_column(Sealed("interview_attendees.name"))
     role: Mapped[str] = mapped_column(String(24))
 
 
@@ -320,7 +342,7 @@ class ReinterviewRequest(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
-    reason: Mapped[str] = mapped_column(Text)
+    reason: Mapped[str] = mapped_column(Sealed("reinterview_requests.reason"))
     requested_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     requested_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
     approved_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
@@ -343,8 +365,8 @@ class PsychRecord(db.Model):
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
     kind: Mapped[str] = mapped_column(String(16))
     occurred_on: Mapped[dt.date] = mapped_column(Date)
-    summary: Mapped[str] = mapped_column(Text, default="")
-    private_notes: Mapped[str] = mapped_column(Text, default="")
+    summary: Mapped[str] = mapped_column(Sealed("psych_records.summary"), default="")
+    private_notes: Mapped[str] = mapped_column(Sealed("psych_records.private_notes"), default="")
     risk_level: Mapped[str | None] = mapped_column(String(10))
     # Assessment scales as numbers, e.g. {"CDI": 21, "SCARED": 30}.
     scales: Mapped[dict | None] = mapped_column(JSON)
@@ -365,7 +387,7 @@ class Judgment(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
     incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id"), index=True)
-    defendant_name: Mapped[str] = mapped_column(String(120))
+    defendant_name: Mapped[str] = mapped_column(Sealed("judgments.defendant_name"))
     court: Mapped[str] = mapped_column(String(200))
     number: Mapped[str] = mapped_column(String(100))
     judged_on: Mapped[dt.date] = mapped_column(Date)

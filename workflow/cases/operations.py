@@ -7,16 +7,19 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from workflow.admin.models import Agency, User
+from workflow.audit import trail
 from workflow.cases import definition, states
 from workflow.cases.models import Case, Contact, Incident, Suspect, TeamMember
 from workflow.cases.permissions import visible_cases
-from workflow.core import engine, forms
+from workflow.core import engine, forms, identity
 from workflow.core.access import get_visible, require
+from workflow.core.clocks import local_today
 from workflow.core.errors import Invalid, WorkflowError
 from workflow.core.extensions import db
 from workflow.core.models import utcnow
 from workflow.core.numbering import next_number
 from workflow.core.paging import require_page
+from workflow.core.sealing import blind_match
 
 
 def get_case(user: User, case_id: int) -> Case:
@@ -29,9 +32,11 @@ def search_cases(user: User, query: str = "", state: str = "", page: int = 1, pe
     stmt = select(Case).join(Incident).where(visible_cases(user))
     query = query.strip()
     if query:
+        trail.note(kind="search", search=query)
+        # Names and ID numbers are sealed: they match whole, by their blind indexes; numbers in part.
         like = f"%{query}%"
-        stmt = stmt.where(or_(Case.child_name.like(like), Case.number.like(like), Incident.number.like(like),
-                              Incident.police_case_no.like(like), Case.child_id_number == query.upper()))
+        stmt = stmt.where(or_(blind_match(Case.child_name_index, query), blind_match(Case.child_id_number_index, query),
+                              Case.number.like(like), Incident.number.like(like), Incident.police_case_no.like(like)))
     if state in states.STATE_BY_NAME:
         stmt = stmt.where(Case.state == state)
     stmt = stmt.options(selectinload(Case.incident)).order_by(Case.id.desc())
@@ -82,6 +87,7 @@ def create_case(actor: User, form) -> Case:
         definition_version=definition.VERSION, version=1, referral_source=data["referral_source"],
         referral_detail=data.get("referral_detail") or "", child_name=data["child_name"].strip(),
         child_sex=data["child_sex"], child_birth_date=data["child_birth_date"],
+        child_age_band=identity.age_band(data["child_birth_date"], local_today()),
         child_id_number=(data.get("child_id_number") or "").strip().upper() or None,
         contacts=[Contact(kind=r["kind"], name=r["name"].strip(), relation=r.get("relation") or "",
                           phone=r.get("phone") or "", is_suspect=bool(r.get("is_suspect")),

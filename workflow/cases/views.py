@@ -6,6 +6,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
+from workflow.audit.queries import case_readers
 from workflow.cases import definition, states
 from workflow.cases import operations as case_service
 from workflow.cases.history import timeline
@@ -77,10 +78,11 @@ def _render_case(case: Case, *, failed: dict | None = None, status: int = 200):
     see = compartments_seen(current_user, case)
     others = [(other, can(current_user, "view_case", other)[0]) for other in case.incident.cases
               if other.id != case.id]
+    readers = case_readers(case.id) if can(current_user, "see_case_readers", case)[0] else None
     return render_template(
         "cases/show.html", case=case, actions=actions, forms=forms, failed=failed or {}, see=see,
         others=others, timeline=timeline(case, case.events, current_user), state=states.STATE_BY_NAME[case.state],
-        today=local_today(), now=utcnow(), choices=CHOICES, yuan=yuan, judgments=judgments_of(case),
+        today=local_today(), now=utcnow(), choices=CHOICES, yuan=yuan, judgments=judgments_of(case), readers=readers,
     ), status
 
 

@@ -249,10 +249,21 @@ def require(user, action: str, obj=None) -> None:
         raise WorkflowError.from_denial(reason)
 
 
+# Called with every row `get_visible` finds, allowed or not (the audit trail notes the case).
+FOUND_HOOKS: list[Callable[[Any], None]] = []
+
+
+def on_found(hook: Callable[[Any], None]) -> Callable[[Any], None]:
+    FOUND_HOOKS.append(hook)
+    return hook
+
+
 def get_visible(user, model, object_id: int, action: str, missing: str):
     """The row of `model` if `can(user, action, row)` allows it; NotFound for unknown ids."""
     subject = db.session.get(model, object_id)
     if subject is None:
         raise NotFound(missing)
+    for hook in FOUND_HOOKS:
+        hook(subject)
     require(user, action, subject)
     return subject

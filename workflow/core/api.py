@@ -155,5 +155,6 @@ def error_responses(*statuses: int) -> dict:
             409: "Wrong state, suspended case or stale version (nothing was changed)",
             422: "Invalid data (see `fields`) or an unmet guard (`guard_failed`)",
             423: "The account is locked after too many failures (`account_locked`; header Retry-After)",
-            429: "Too many requests from this address or employer (`rate_limited`; header Retry-After)"}
+            429: "Too many requests from this address or employer (`rate_limited`; header Retry-After), or the "
+                 "account's reading is suspended until a reviewer releases it (`reads_suspended`)"}
     return {str(s): json_content(ref("Error"), text[s]) for s in statuses}

@@ -6,6 +6,8 @@ import binascii
 import os
 from pathlib import Path
 
+from sqlalchemy.engine import make_url
+
 # The project directory (templates, migrations, docs_templates, instance).
 ROOT = Path(__file__).resolve().parent.parent.parent
 
@@ -20,15 +22,19 @@ KEY_HINT = "python3 -c 'import secrets; print(secrets.token_hex(32))'"
 ENCRYPTION_KEY_HINT = "python3 -c 'import os, base64; print(base64.urlsafe_b64encode(os.urandom(32)).decode())'"
 
 
-def _database_url(instance_path: str) -> str:
-    url = os.environ.get("DATABASE_URL", "")
-    if not url:
-        return "sqlite:///" + str(Path(instance_path) / "onestop.sqlite")
-    # Accept the URLs Heroku-style tools print and route them to psycopg 3.
+def database_url(url: str) -> str:
+    """Accept the URLs Heroku-style tools print and route them to psycopg 3."""
     for prefix in ("postgres://", "postgresql://"):
         if url.startswith(prefix):
             return "postgresql+psycopg://" + url[len(prefix):]
     return url
+
+
+def _database_url(instance_path: str) -> str:
+    url = os.environ.get("DATABASE_URL", "")
+    if not url:
+        return "sqlite:///" + str(Path(instance_path) / "onestop.sqlite")
+    return database_url(url)
 
 
 def load(instance_path: str) -> dict:
@@ -39,6 +45,11 @@ def load(instance_path: str) -> dict:
         "SECRET_KEY": os.environ.get("SECRET_KEY", DEFAULT_SECRET),
         "SQLALCHEMY_DATABASE_URI": _database_url(instance_path),
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        # PostgreSQL with two roles (workflow/core/privileges.py): the app connects as DATABASE_URL's,
+        # which owns no table; migrations connect as the owner's, then grant DATABASE_APP_ROLE
+        # (default: DATABASE_URL's user when it is not the owner) what the app may do.
+        "DATABASE_OWNER_URI": database_url(os.environ.get("DATABASE_OWNER_URL", "")),
+        "DATABASE_APP_ROLE": os.environ.get("DATABASE_APP_ROLE", ""),
         "BABEL_DEFAULT_LOCALE": os.environ.get("ONESTOP_LOCALE", "zh_CN"),
         "BABEL_DEFAULT_TIMEZONE": os.environ.get("ONESTOP_TIMEZONE", "Asia/Shanghai"),
         "LANGUAGES": ["zh_CN", "en"],
@@ -99,14 +110,61 @@ def load(instance_path: str) -> dict:
         # must set them. Changing either makes existing entries unmatchable or unreadable.
         "REGISTRY_HMAC_KEY": os.environ.get("REGISTRY_HMAC_KEY", ""),
         "REGISTRY_ENCRYPTION_KEY": os.environ.get("REGISTRY_ENCRYPTION_KEY", ""),
+        # The keys that seal identities and notes at rest (workflow/core/sealing.py), as
+        # "kid:key,kid:key" (key ids 1-255, keys of 32 bytes in url-safe base64): the first seals new
+        # values, the others still open what they sealed until `flask --app wsgi keys rotate` re-sealed
+        # it. Unset: key id 1 is REGISTRY_ENCRYPTION_KEY (or its development key).
+        "SEALING_KEYS": os.environ.get("ONESTOP_SEALING_KEYS", ""),
+        # "off" stores values unencrypted (still marked as such): only to measure what sealing costs
+        # (bench/); production refuses it.
+        "SEALING_ENABLED": _switch(os.environ.get("ONESTOP_SEALING", "on")),
+        # The audit trail's signing key (HMAC of every record and checkpoint). Held outside the
+        # database, so that access to the database alone cannot forge a trail that verifies.
+        # Development derives it from SECRET_KEY; production must set it.
+        "AUDIT_KEY": os.environ.get("AUDIT_KEY", ""),
+        # ONESTOP_AUDIT=off records nothing: only for the benchmark that measures what auditing
+        # costs (bench/audit_cost.py); production refuses it.
+        "AUDIT_ENABLED": os.environ.get("ONESTOP_AUDIT", "on") != "off",
         # The agency named on inquiry result notices (default: that of the first registry maintainer).
         "REGISTRY_AGENCY": os.environ.get("ONESTOP_REGISTRY_AGENCY", ""),
     }
 
 
+def _switch(value: str) -> bool | str:
+    """"on" / "off" as a boolean; anything else is kept for `check_production` to refuse."""
+    return {"on": True, "off": False}.get(value.strip().lower(), value)
+
+
+def sealing_keys(text: str) -> dict[int, bytes]:
+    """ONESTOP_SEALING_KEYS as {key id: key}, in the order given (the first is the current key);
+    ValueError saying which entry is wrong."""
+    ring: dict[int, bytes] = {}
+    for entry in text.split(","):
+        kid, sep, encoded = entry.strip().partition(":")
+        if not sep or not kid.strip().isdigit() or not 1 <= int(kid) <= 255:
+            raise ValueError(f"{entry.strip()[:8]!r}… is not 'key id:key' with a key id from 1 to 255")
+        if int(kid) in ring:
+            raise ValueError(f"key id {int(kid)} is given twice")
+        try:
+            key = base64.urlsafe_b64decode(encoded.strip())
+        except (ValueError, binascii.Error):
+            key = b""
+        if len(key) != MIN_KEY_BYTES or _one_value(key):
+            raise ValueError(f"key id {int(kid)} is not {MIN_KEY_BYTES} random bytes in url-safe base64")
+        ring[int(kid)] = key
+    return ring
+
+
 def _one_value(key: bytes | str) -> bool:
     """All one byte or character (all zero, "aaaa…"): a placeholder, not a key."""
     return len(set(key)) == 1
+
+
+def same_database(a: str, b: str) -> bool:
+    """Whether two database URLs name the same database, whoever they connect as."""
+    a_url, b_url = make_url(a), make_url(b)
+    return (a_url.get_backend_name(), a_url.host, a_url.port or None, a_url.database) == \
+        (b_url.get_backend_name(), b_url.host, b_url.port or None, b_url.database)
 
 
 def check_production(config: dict) -> None:
@@ -121,8 +179,20 @@ def check_production(config: dict) -> None:
     if production and (len(secret.encode()) < MIN_KEY_BYTES or _one_value(secret.encode())):
         raise RuntimeError(f"SECRET_KEY must be a random value of at least {MIN_KEY_BYTES} bytes when "
                            f"ONESTOP_ENV=production ({KEY_HINT})")
-    if production and not (config["REGISTRY_HMAC_KEY"] and config["REGISTRY_ENCRYPTION_KEY"]):
-        raise RuntimeError("REGISTRY_HMAC_KEY and REGISTRY_ENCRYPTION_KEY must be set when ONESTOP_ENV=production")
+    if production and not (config["REGISTRY_HMAC_KEY"] and (config["REGISTRY_ENCRYPTION_KEY"]
+                                                          or config.get("SEALING_KEYS"))):
+        raise RuntimeError("REGISTRY_HMAC_KEY and REGISTRY_ENCRYPTION_KEY must be set when ONESTOP_ENV=production "
+                           "(ONESTOP_SEALING_KEYS may stand for REGISTRY_ENCRYPTION_KEY)")
+    if config.get("SEALING_KEYS"):
+        try:
+            sealing_keys(config["SEALING_KEYS"])
+        except ValueError as exc:
+            raise RuntimeError(f"ONESTOP_SEALING_KEYS must be 'key id:key,…' with keys of {MIN_KEY_BYTES} random "
+                               f"bytes in url-safe base64: {exc} ({ENCRYPTION_KEY_HINT})") from None
+    if config.get("SEALING_ENABLED", True) not in (True, False):
+        raise RuntimeError("ONESTOP_SEALING must be 'on' or 'off'")
+    if production and config.get("SEALING_ENABLED", True) is False:
+        raise RuntimeError("ONESTOP_SEALING=off is for measuring only: production seals identities at rest")
     if config["REGISTRY_ENCRYPTION_KEY"]:
         try:
             key = base64.urlsafe_b64decode(config["REGISTRY_ENCRYPTION_KEY"])
@@ -135,6 +205,17 @@ def check_production(config: dict) -> None:
     if hmac_key and (len(hmac_key) < MIN_KEY_BYTES or _one_value(hmac_key)):
         raise RuntimeError(f"REGISTRY_HMAC_KEY must be a random value of at least {MIN_KEY_BYTES} characters "
                            f"({KEY_HINT})")
+    if production and not config.get("AUDIT_ENABLED", True):
+        raise RuntimeError("ONESTOP_AUDIT=off is for benchmarks only; production records every request")
+    audit_key = config["AUDIT_KEY"] or ""
+    if production and not audit_key:
+        raise RuntimeError(f"AUDIT_KEY must be set when ONESTOP_ENV=production ({KEY_HINT}); keep it outside the "
+                           "database and its backups")
+    if audit_key and (len(audit_key.encode()) < MIN_KEY_BYTES or _one_value(audit_key)):
+        raise RuntimeError(f"AUDIT_KEY must be a random value of at least {MIN_KEY_BYTES} characters ({KEY_HINT})")
+    owner = config.get("DATABASE_OWNER_URI")
+    if owner and not same_database(owner, config["SQLALCHEMY_DATABASE_URI"]):
+        raise RuntimeError("DATABASE_OWNER_URL must name the same database as DATABASE_URL (as its owner role)")
     if config["ESCALATION_RUNNER"] not in ("inprocess", "off"):
         raise RuntimeError("ONESTOP_ESCALATION_RUNNER must be 'inprocess' or 'off'")
     if config["JOB_RUNNER"] not in ("inprocess", "rq"):

@@ -20,6 +20,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from workflow.core.extensions import db
+from workflow.core.sealing import Sealed
 
 # Models of other features are named, not imported (features import downwards only): SQLAlchemy
 # resolves them from its registry once `create_app` has imported every feature.
@@ -115,7 +116,9 @@ class CalendarDay(db.Model):
 
 
 class Event(OfSubject, db.Model):
-    """Append-only case history; UPDATE and DELETE are refused by database triggers."""
+    """Append-only case history; UPDATE and DELETE are refused by database triggers. What a trigger
+    recorded and why are sealed under the case's key as the row is written, once (the stored row
+    never changes; shredding the key erases them)."""
 
     __tablename__ = "events"
 
@@ -128,8 +131,8 @@ class Event(OfSubject, db.Model):
     from_state: Mapped[str | None] = mapped_column(String(32))
     to_state: Mapped[str | None] = mapped_column(String(32))
     case_version: Mapped[int] = mapped_column(Integer)
-    changes: Mapped[dict] = mapped_column(JSON, default=dict)
-    reason: Mapped[str | None] = mapped_column(Text)
+    changes: Mapped[dict] = mapped_column(Sealed("events.changes", case_key=True), default=dict)
+    reason: Mapped[str | None] = mapped_column(Sealed("events.reason", case_key=True))
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
 
     case: Mapped[Case] = relationship(back_populates="events")

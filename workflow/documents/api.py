@@ -9,6 +9,7 @@ from flask import Response, g, jsonify, url_for
 from flask_babel import gettext as _
 
 from workflow.aid.api import visible_application
+from workflow.audit import trail
 from workflow.cases.api import visible_case
 from workflow.core.api import bp, error_responses, json_content, json_object, ref
 from workflow.core.errors import Invalid
@@ -114,7 +115,9 @@ def get_job(job_id: int):
 
 @bp.get("/jobs/<int:job_id>/archive")
 def job_archive(job_id: int):
-    return Response(operations.job_archive(g.api_user, job_id), mimetype="application/zip",
+    content = operations.job_archive(g.api_user, job_id)
+    trail.note(kind="download")
+    return Response(content, mimetype="application/zip",
                     headers={"Content-Disposition": f"attachment; filename=\"documents-{job_id}.zip\""})
 
 
@@ -130,15 +133,19 @@ def get_document(document_id: int):
 @bp.get("/documents/<int:document_id>/pdf")
 def document_pdf(document_id: int):
     document = _document(document_id)
-    return Response(operations.pdf_bytes(document), mimetype="application/pdf",
+    content = operations.pdf_bytes(document)
+    trail.note(kind="download")
+    return Response(content, mimetype="application/pdf",
                     headers={"Content-Disposition": f"attachment; filename=\"{document.kind}-v{document.version}.pdf\"",
                              "X-Content-SHA256": document.sha256})
 
 
 @bp.get("/documents/<int:document_id>/verify")
 def verify_document(document_id: int):
-    """Re-hash the stored bytes: `intact` is false when they no longer match what was issued."""
-    return jsonify(operations.check_stored(_document(document_id)))
+    """Re-hash the stored bytes: `intact` is false when they no longer match what was issued, or when
+    they were destroyed under retention (`destroyed_at`)."""
+    check = operations.check_stored(_document(document_id))
+    return jsonify({**check, "destroyed_at": utc(check["destroyed_at"])})
 
 
 def openapi_part() -> tuple[dict, dict]:
@@ -177,7 +184,8 @@ def openapi_part() -> tuple[dict, dict]:
             "archive_url": string}},
         "DocumentCheck": {"type": "object", "properties": {
             "document_id": integer, "intact": {"type": "boolean", "description": "stored bytes hash to sha256"},
-            "sha256": string, "version": integer, "latest_version": integer, "newer_version_exists": boolean}},
+            "sha256": string, "version": integer, "latest_version": integer, "newer_version_exists": boolean,
+            "destroyed_at": {**dt, "description": "when its copy was destroyed under retention (null: it was not)"}}},
     }
     bearer = [{"bearerAuth": []}]
     subject = [{"name": "kind", "in": "path", "required": True, "schema": {"type": "string", "enum": ["cases", "aid"]}},

@@ -1,10 +1,10 @@
-"""Generated documents (immutable versions), their stored bytes and issue-number counters."""
+"""Generated documents (immutable versions), their stored bytes, the tombstones of destroyed ones and
+issue-number counters."""
 from __future__ import annotations
 
 import datetime as dt
 
 from sqlalchemy import (
-    JSON,
     CheckConstraint,
     DateTime,
     ForeignKey,
@@ -21,8 +21,10 @@ from workflow.aid.models import AidApplication
 from workflow.cases.models import Case
 from workflow.core.extensions import db
 from workflow.core.models import one_of, utcnow
+from workflow.core.sealing import Sealed
 
 DOCUMENT_STATUSES = ("draft", "final")
+DESTRUCTION_REASONS = ("retention",)
 
 
 class Document(db.Model):
@@ -58,7 +60,9 @@ class Document(db.Model):
     template: Mapped[str] = mapped_column(String(60))
     template_version: Mapped[int] = mapped_column(Integer)
     locale: Mapped[str] = mapped_column(String(10))
-    data: Mapped[dict] = mapped_column(JSON)
+    # What the document was rendered from, sealed under the case's key as the row is written (a
+    # register notice, which has no case, under a key of its own); its bytes in the store likewise.
+    data: Mapped[dict] = mapped_column(Sealed("documents.data", case_key=True))
     sha256: Mapped[str] = mapped_column(String(64), unique=True)
     # Printed in the footer and the QR code: opens this version on the public verification page.
     code: Mapped[str] = mapped_column(String(16), unique=True)
@@ -83,6 +87,19 @@ class Document(db.Model):
 @event.listens_for(Document, "before_delete")
 def _documents_are_immutable(mapper, connection, target) -> None:  # noqa: ARG001
     raise RuntimeError("documents are immutable; generate a new version")
+
+
+class DocumentTombstone(db.Model):
+    """What is left of a document whose bytes were destroyed (under retention): its row stays as
+    issued, so verification still says who issued it and when, and now also when and why its
+    copy was destroyed. Tombstones are never changed or deleted (database triggers refuse it)."""
+
+    __tablename__ = "document_tombstones"
+    __table_args__ = (CheckConstraint(one_of("reason", DESTRUCTION_REASONS), name="reason"),)
+
+    document_id: Mapped[int] = mapped_column(ForeignKey("documents.id"), primary_key=True)
+    destroyed_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    reason: Mapped[str] = mapped_column(String(20))
 
 
 class DocumentBlob(db.Model):

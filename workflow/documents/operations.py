@@ -8,7 +8,6 @@ builds batches of every document of a case or application into one ZIP.
 """
 from __future__ import annotations
 
-import base64
 import hashlib
 import io
 import json
@@ -16,6 +15,7 @@ import secrets
 import zipfile
 from dataclasses import dataclass, field
 
+from cryptography.exceptions import InvalidTag
 from flask import current_app
 from flask_babel import force_locale, format_date
 from flask_babel import gettext as _
@@ -25,9 +25,10 @@ from sqlalchemy.orm import defer
 
 from workflow.admin.models import User
 from workflow.aid.models import AidApplication, AidLedgerEntry
+from workflow.audit import trail
 from workflow.cases.labels import CHOICES
 from workflow.cases.models import Case
-from workflow.core import jobs, sealing
+from workflow.core import jobs
 from workflow.core.access import can, require
 from workflow.core.clocks import local_today
 from workflow.core.errors import Invalid, NotFound, WorkflowError
@@ -36,13 +37,14 @@ from workflow.core.labels import choice_label
 from workflow.core.models import Event, Job, utcnow
 from workflow.core.money import yuan
 from workflow.core.process import DocumentSpec, process_of
+from workflow.core.sealing import ErasedError
 from workflow.documents import data, render
+from workflow.documents.destruction import tombstone_of
 from workflow.documents.labels import RECIPIENT_LABELS
 from workflow.documents.models import Document, IssueCounter
 from workflow.documents.store import document_store
 from workflow.followup.models import Referral, Visit
 
-SEALED_DATA = "sealed-document-data"
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O or 1/I: people type it from paper
 
 
@@ -192,8 +194,9 @@ def issue_version(spec: DocumentSpec, subject, item, recipient: str, agency, *, 
                   **links) -> Document:
     """Render, number (final: the logical document's number, or the series' next) and store one more
     version of the copy `key`; adds the row to the session, uncommitted. `links` are the row's
-    subject columns (case_id, aid_application_id, inquiry_id). A `sealed` document keeps its data
-    snapshot and its bytes encrypted (see `snapshot_of` and store.SealingStore)."""
+    subject columns (case_id, aid_application_id, inquiry_id). The data snapshot is sealed under
+    the case's key (the column does it), and so are a case's PDF bytes; a `sealed` document (a
+    register notice) keeps its bytes under the master key instead (store.SealingStore)."""
     versions = db.session.scalar(select(func.count()).where(Document.key == key))
     issued = db.session.scalar(select(Document.number).where(
         Document.key.like(issued_key + "/%"), Document.number.is_not(None)).limit(1))
@@ -210,8 +213,6 @@ def issue_version(spec: DocumentSpec, subject, item, recipient: str, agency, *, 
         db.session.rollback()  # the issue number goes back too
         raise
     storage_key = f"{'sealed' if sealed else 'pdf'}/{secrets.token_hex(16)}.pdf"
-    if sealed:
-        snapshot = {SEALED_DATA: base64.b64encode(sealing.seal(snapshot, SEALED_DATA)).decode()}
     document = Document(
         key=key, version=doc["version"], kind=spec.name, title=doc["title"], recipient=recipient,
         status="final" if final else "draft", item_id=getattr(item, "id", None), agency_id=agency.id,
@@ -219,14 +220,12 @@ def issue_version(spec: DocumentSpec, subject, item, recipient: str, agency, *, 
         sha256=hashlib.sha256(pdf).hexdigest(), code=code, size=len(pdf), pages=pages, storage_key=storage_key,
         generated_by_id=getattr(user, "id", None), generated_at=now, job_id=job_id, **links)
     db.session.add(document)
-    document_store().put(storage_key, pdf)
+    document_store().put(storage_key, pdf, case_id=None if sealed else links.get("case_id"))
     return document
 
 
 def snapshot_of(document: Document) -> dict:
-    """The data a document was rendered from (opened, if it was issued sealed)."""
-    if SEALED_DATA in document.data:
-        return sealing.unseal(base64.b64decode(document.data[SEALED_DATA]), SEALED_DATA)
+    """The data a document was rendered from (ERASED once its case's key was shredded)."""
     return document.data
 
 
@@ -341,7 +340,8 @@ def _batch_job(job: Job, progress) -> dict:
                              "version": document.version, "sha256": document.sha256, "code": document.code})
         archive.writestr("manifest.json", json.dumps({"documents": manifest, "failed": failed},
                                                      ensure_ascii=False, indent=2))
-    key, content = f"zip/{secrets.token_hex(16)}.zip", buffer.getvalue()
+    # Sealed under the master key: a batch may hold documents of several cases.
+    key, content = f"sealed/{secrets.token_hex(16)}.zip", buffer.getvalue()
     store.put(key, content)
     db.session.commit()
     return {"documents": [d.id for d in made], "failed": failed, "archive": key, "size": len(content)}
@@ -384,6 +384,7 @@ def get_document(user: User, document_id: int) -> Document:
     document = db.session.get(Document, document_id)
     if document is None or document.case_id is None:
         raise NotFound(_("Document not found."))
+    trail.note(case_id=document.case_id)
     allowed, reason = can(user, f"read_document:{document.kind}", _subject_of(document))
     if not allowed:
         # Someone who cannot see the case must not learn the document exists.
@@ -392,8 +393,18 @@ def get_document(user: User, document_id: int) -> Document:
 
 
 def pdf_bytes(document: Document) -> bytes:
-    content = document_store().get(document.storage_key)
+    try:
+        content = document_store().get(document.storage_key)
+    except ErasedError:  # its case's key was shredded under retention
+        raise WorkflowError(_("This document was erased under retention."), status=410, code="erased") from None
+    except InvalidTag:  # sealed bytes changed in the store: they no longer open
+        raise WorkflowError(_("The document's stored file is damaged and fails verification."), status=409,
+                            code="damaged") from None
     if content is None:
+        tombstone = tombstone_of(document)
+        if tombstone is not None:
+            raise WorkflowError(_("This document's copy was destroyed under retention on %(day)s.",
+                                  day=format_date(tombstone.destroyed_at, "medium")), status=410, code="destroyed")
         raise NotFound(_("The document's file is missing from the store."))
     return content
 
@@ -408,12 +419,18 @@ def latest_version(document: Document) -> int:
 
 
 def check_stored(document: Document) -> dict:
-    """Whether the stored bytes still hash to what was issued, and whether a newer version exists."""
-    content = document_store().get(document.storage_key)
+    """Whether the stored bytes still hash to what was issued, and whether a newer version exists;
+    `destroyed_at` when the copy was destroyed under retention (then it is not intact: there is none)."""
+    tombstone = tombstone_of(document)
+    try:
+        content = document_store().get(document.storage_key) if tombstone is None else None
+    except (ErasedError, InvalidTag):  # its case's key was shredded, or sealed bytes were changed
+        content = None
     intact = content is not None and hashlib.sha256(content).hexdigest() == document.sha256
     latest = latest_version(document)
     return {"document_id": document.id, "intact": intact, "sha256": document.sha256,
-            "version": document.version, "latest_version": latest, "newer_version_exists": latest > document.version}
+            "version": document.version, "latest_version": latest, "newer_version_exists": latest > document.version,
+            "destroyed_at": tombstone.destroyed_at if tombstone is not None else None}
 
 
 def find_issued(*, sha256: str | None = None, code: str | None = None) -> Document | None:
@@ -434,8 +451,10 @@ def public_verdict(*, upload: bytes | None = None, sha256: str | None = None, co
         return {"issued": False, "sha256": sha256}
     stored = check_stored(document)
     matches = sha256 is None or sha256.strip().lower() == document.sha256
+    destroyed = stored["destroyed_at"] is not None  # issued, and no copy left to check against
     return {
-        "issued": stored["intact"] and matches, "stored_copy_intact": stored["intact"], "file_matches": matches,
+        "issued": (stored["intact"] or destroyed) and matches, "stored_copy_intact": stored["intact"],
+        "file_matches": matches, "destroyed_at": stored["destroyed_at"],
         "sha256": document.sha256, "title": document.title, "number": document.number,
         "status": document.status, "version": document.version, "latest_version": stored["latest_version"],
         "newer_version_exists": stored["newer_version_exists"], "agency": document.agency.name,

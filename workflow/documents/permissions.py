@@ -28,6 +28,8 @@ def document_rule(user, action: str, subject) -> Answer:
     if not acting_roles(user, subject) & set(spec.roles):
         return deny(_l("Only %(roles)s may generate this document.", roles=roles_text(spec.roles)),
                     403, "forbidden")
+    if subject.case.anonymised_at is not None:  # its data and key are erased (workflow/retention)
+        return deny(_l("The case was anonymised under retention: no document can be generated."), 409, "anonymised")
     unmet = spec.ready(subject)
     if unmet:
         return deny(unmet, 422, "not_ready")

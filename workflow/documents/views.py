@@ -10,7 +10,7 @@ from flask_login import current_user, login_required
 
 from forms.documents import BatchDocumentsForm, GenerateDocumentForm, VerifyForm
 from workflow.aid import operations as aid_service
-from workflow.audit.trail import public
+from workflow.audit.trail import note, public
 from workflow.cases import operations as case_service
 from workflow.core import jobs
 from workflow.core.errors import WorkflowError
@@ -92,6 +92,7 @@ def pdf(document_id: int):
         content = operations.pdf_bytes(document)
     except WorkflowError as exc:
         abort(exc.status)
+    note(kind="download")
     filename = f"{document.number or document.kind}-v{document.version}.pdf"
     return Response(content, mimetype="application/pdf", headers={
         "Content-Disposition": f"attachment; filename=\"{document.kind}-v{document.version}.pdf\"; "
@@ -115,6 +116,7 @@ def archive(job_id: int):
         content = operations.job_archive(current_user, job_id)
     except WorkflowError:
         abort(404)
+    note(kind="download")
     return Response(content, mimetype="application/zip",
                     headers={"Content-Disposition": f"attachment; filename=\"documents-{job_id}.zip\""})
 

@@ -34,13 +34,13 @@ class EmergencyAccess(db.Model):
     # The team roles the user held when breaking the glass: the grant reads in those still held.
     roles: Mapped[list[str]] = mapped_column(JSON)
     # Why, in the user's words: sealed at rest (workflow.core.sealing), it may name the child.
-    reason: Mapped[bytes] = mapped_column(LargeBinary)
+    reason: Mapped[bytes] = mapped_column(LargeBinary, info={"sealed": "emergency_access.reason"})
     started_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
     expires_at: Mapped[dt.datetime] = mapped_column(DateTime)
     review_state: Mapped[str] = mapped_column(String(10), default="pending", server_default="pending")
     reviewed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     reviewed_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
-    review_note: Mapped[bytes | None] = mapped_column(LargeBinary)  # sealed too
+    review_note: Mapped[bytes | None] = mapped_column(LargeBinary, info={"sealed": "emergency_access.review_note"})
 
     user: Mapped[User] = relationship(foreign_keys=[user_id])
     case: Mapped[Case] = relationship()

@@ -14,6 +14,7 @@ from sqlalchemy.orm import joinedload
 
 from workflow.admin.models import User
 from workflow.admin.users import active_holders
+from workflow.audit import trail
 from workflow.cases.models import Case
 from workflow.core import settings
 from workflow.core.access import can, require
@@ -90,6 +91,7 @@ def break_glass(user: User, form, now: dt.datetime | None = None) -> EmergencyAc
     db.session.add(Event(case_id=case.id, actor_id=user.id, action=EVENT_ACTION, case_version=case.version,
                          changes={}, created_at=now))
     notify_about_case(active_holders(case.centre_id, "supervisor"), NOTICE_KIND, case, user, now)
+    trail.note(kind="emergency", case_id=case.id)
     db.session.commit()
     return grant
 

@@ -10,13 +10,13 @@ from sqlalchemy import (
     ForeignKey,
     Integer,
     String,
-    Text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from workflow.admin.models import Agency
 from workflow.core.extensions import db
 from workflow.core.models import one_of, utcnow
+from workflow.core.sealing import Sealed
 
 # Models of other features are named, not imported (features import downwards only): SQLAlchemy
 # resolves them from its registry once `create_app` has imported every feature.
@@ -44,10 +44,11 @@ class Referral(db.Model):
     kind: Mapped[str] = mapped_column(String(32))
     agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"))
     due_on: Mapped[dt.date] = mapped_column(Date)
-    note: Mapped[str] = mapped_column(Text, default="")
+    # The request, the agency's reply and why it was closed: sealed at rest (workflow.core.sealing).
+    note: Mapped[str] = mapped_column(Sealed("referrals.note"), default="")
     status: Mapped[str] = mapped_column(String(16), default="sent")
-    outcome: Mapped[str] = mapped_column(Text, default="")
-    close_reason: Mapped[str | None] = mapped_column(Text)
+    outcome: Mapped[str] = mapped_column(Sealed("referrals.outcome"), default="")
+    close_reason: Mapped[str | None] = mapped_column(Sealed("referrals.close_reason"))
     visit_id: Mapped[int | None] = mapped_column(ForeignKey("visits.id"))
     sent_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     sent_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
@@ -77,13 +78,14 @@ class Visit(db.Model):
     status: Mapped[str] = mapped_column(String(12), default="scheduled")
     done_on: Mapped[dt.date | None] = mapped_column(Date)
     mode: Mapped[str | None] = mapped_column(String(10))
-    attendees: Mapped[str] = mapped_column(Text, default="")
-    wellbeing: Mapped[str] = mapped_column(Text, default="")
-    school_attendance: Mapped[str] = mapped_column(Text, default="")
-    needs: Mapped[str] = mapped_column(Text, default="")
-    aid_use: Mapped[str] = mapped_column(Text, default="")
+    # Who was there and what was found: sealed at rest (workflow.core.sealing).
+    attendees: Mapped[str] = mapped_column(Sealed("visits.attendees"), default="")
+    wellbeing: Mapped[str] = mapped_column(Sealed("visits.wellbeing"), default="")
+    school_attendance: Mapped[str] = mapped_column(Sealed("visits.school_attendance"), default="")
+    needs: Mapped[str] = mapped_column(Sealed("visits.needs"), default="")
+    aid_use: Mapped[str] = mapped_column(Sealed("visits.aid_use"), default="")
     satisfaction: Mapped[int | None] = mapped_column(Integer)
-    cancel_reason: Mapped[str | None] = mapped_column(Text)
+    cancel_reason: Mapped[str | None] = mapped_column(Sealed("visits.cancel_reason"))
     recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
     case: Mapped[Case] = relationship(back_populates="visits")

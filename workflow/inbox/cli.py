@@ -13,12 +13,16 @@ def escalate_command(at):
 
     For cron (e.g. every 5 minutes) when the in-process runner is off (ONESTOP_ESCALATION_RUNNER=off).
     Safe to run concurrently and repeatedly: nothing is notified twice. Also fails background jobs
-    that outlived ONESTOP_JOB_TIMEOUT (their worker died).
+    that outlived ONESTOP_JOB_TIMEOUT (their worker died), anonymises the closed cases whose retention
+    period has run (`flask retention run`), and signs the audit trail's chains.
     """
     import datetime as dt
 
+    from workflow.audit.chain import checkpoint_all
+    from workflow.core.extensions import db
     from workflow.core.jobs import fail_stale
     from workflow.inbox.escalation import run
+    from workflow.inbox.runner import PERIODIC
 
     try:
         now = dt.datetime.fromisoformat(at) if at is not None else None
@@ -30,6 +34,12 @@ def escalate_command(at):
     lost = fail_stale(now)
     if lost:
         click.echo(f"{lost} background job(s) failed as lost")
+    reports = [job(now) for job in PERIODIC]  # retention (registered by the composition root)
+    signed = checkpoint_all()
+    db.session.commit()
+    click.echo(f"{signed} audit checkpoint(s) signed")
+    for report in reports:
+        click.echo(str(report))
 
 
 def init_app(app: Flask) -> None:

@@ -235,6 +235,14 @@ def deliver_emails(now: dt.datetime) -> tuple[int, int]:
         .options(joinedload(Notification.task).joinedload(Task.case),
                  joinedload(Notification.task).joinedload(Task.aid_application).joinedload(AidApplication.case))
         .order_by(Notification.id)).unique().all()
+    return send_outbox(pending, _email, now)
+
+
+def send_outbox(pending: list[Notification], compose: Callable[[Notification], object],
+                now: dt.datetime) -> tuple[int, int]:
+    """E-mail each notification (`compose(notification)` makes the message) over one SMTP session,
+    claiming it first so that concurrent senders never send one twice. Returns (sent, failed); a
+    failure is kept on the notification and retried while it has attempts left."""
     if not pending:
         return 0, 0
     sent = failed = 0
@@ -250,7 +258,7 @@ def deliver_emails(now: dt.datetime) -> tuple[int, int]:
                     db.session.rollback()
                     continue
                 try:
-                    smtp.send_message(_email(notification))
+                    smtp.send_message(compose(notification))
                 except CONNECTION_LOST:
                     db.session.rollback()  # not this message's fault: the attempt does not count
                     raise

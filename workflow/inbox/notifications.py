@@ -1,6 +1,6 @@
 """A user's in-app notifications (the bell): listing, unread count, marking read; and notices
-about a case that other features send (`notify_about_case`), each kind with the page it leads to
-(`notice_link`)."""
+about a case or an account that other features send (`notify_about_case`, `notify_about_account`),
+each kind with the page it leads to (`notice_link`)."""
 from __future__ import annotations
 
 import datetime as dt
@@ -14,15 +14,16 @@ from workflow.admin.models import User
 from workflow.core.errors import NotFound
 from workflow.core.extensions import db
 from workflow.core.models import Task, utcnow
-from workflow.inbox.models import CASE_NOTICE_KINDS, Notification
+from workflow.inbox.models import ACCOUNT_NOTICE_KINDS, CASE_NOTICE_KINDS, Notification
 
-# Where a notice about a case leads: kind -> fn(notification) -> URL, registered by the sending feature.
+# Where a notice about a case or an account leads: kind -> fn(notification) -> URL, registered by the
+# sending feature.
 NOTICE_LINKS: dict[str, Callable[[Notification], str]] = {}
 
 
 def notice_link(kind: str):
-    """Register `fn(notification) -> URL` as the page the case notices of `kind` open."""
-    assert kind in CASE_NOTICE_KINDS, f"unknown case notice kind {kind}"
+    """Register `fn(notification) -> URL` as the page the case or account notices of `kind` open."""
+    assert kind in CASE_NOTICE_KINDS + ACCOUNT_NOTICE_KINDS, f"unknown case or account notice kind {kind}"
 
     def register(fn: Callable[[Notification], str]) -> Callable[[Notification], str]:
         assert NOTICE_LINKS.setdefault(kind, fn) is fn, f"two links for {kind}"
@@ -40,6 +41,17 @@ def notify_about_case(recipient_ids: Iterable[int], kind: str, case, actor: User
     caller commits)."""
     assert kind in CASE_NOTICE_KINDS, f"{kind} is not a notice about a case"
     rows = [Notification(user_id=user_id, kind=kind, case_id=case.id, actor_id=actor.id if actor else None,
+                         created_at=now or utcnow()) for user_id in recipient_ids]
+    db.session.add_all(rows)
+    return rows
+
+
+def notify_about_account(recipient_ids: Iterable[int], kind: str, account: User, details: dict,
+                         now: dt.datetime | None = None) -> list[Notification]:
+    """Add a notice of `kind` about `account` (what it reports in `details`) for each recipient, in
+    the caller's transaction (the caller commits)."""
+    assert kind in ACCOUNT_NOTICE_KINDS, f"{kind} is not a notice about an account"
+    rows = [Notification(user_id=user_id, kind=kind, actor_id=account.id, details=details,
                          created_at=now or utcnow()) for user_id in recipient_ids]
     db.session.add_all(rows)
     return rows

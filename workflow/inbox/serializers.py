@@ -9,7 +9,7 @@ from workflow.inbox.models import Notification
 
 def notification_json(notification: Notification) -> dict:
     """A clock notification carries its task; a notice about a case (`task` null) its case and who
-    did what it reports."""
+    did what it reports; a notice about an account the account (`actor`) and its counts (`details`)."""
     task = notification.task
     return {
         "id": notification.id,
@@ -23,6 +23,7 @@ def notification_json(notification: Notification) -> dict:
                                                         "number": notification.case.number},
         "actor": None if notification.actor is None else {"id": notification.actor.id,
                                                           "full_name": notification.actor.full_name},
+        "details": notification.details,
         "task_due_at": utc(notification.task_due_at),
         "created_at": utc(notification.created_at),
         "read_at": utc(notification.read_at),

@@ -15,7 +15,6 @@ from sqlalchemy import (
     Integer,
     LargeBinary,
     String,
-    Text,
     UniqueConstraint,
     text,
 )
@@ -24,6 +23,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from workflow.admin.models import Agency, User
 from workflow.core.extensions import db
 from workflow.core.models import one_of, utcnow
+from workflow.core.sealing import Sealed
 
 # Models of other features are named, not imported (features import downwards only): SQLAlchemy
 # resolves them from its registry once `create_app` has imported every feature.
@@ -65,7 +65,8 @@ class RegistryEntry(db.Model):
     id_type: Mapped[str] = mapped_column(String(32))
     id_hmac: Mapped[str] = mapped_column(String(64))
     name_dob_hmac: Mapped[str] = mapped_column(String(64))
-    person: Mapped[bytes] = mapped_column(LargeBinary)  # sealed {name, id_type, id_number, birth_date}
+    # Sealed {name, id_type, id_number, birth_date}; `info` names the purpose for `keys rotate`.
+    person: Mapped[bytes] = mapped_column(LargeBinary, info={"sealed": "registry-entry"})
     category: Mapped[str] = mapped_column(String(32))
     ban_lifelong: Mapped[bool] = mapped_column(Boolean, default=False)
     ban_until: Mapped[dt.date | None] = mapped_column(Date)
@@ -102,14 +103,14 @@ class RegistryChange(db.Model):
     kind: Mapped[str] = mapped_column(String(10))
     status: Mapped[str] = mapped_column(String(10), default="open")
     # Sealed entry values: after the change (a correction) and before it (the corrected values).
-    proposed: Mapped[bytes | None] = mapped_column(LargeBinary)
-    previous: Mapped[bytes | None] = mapped_column(LargeBinary)
-    reason: Mapped[str] = mapped_column(Text, default="")
+    proposed: Mapped[bytes | None] = mapped_column(LargeBinary, info={"sealed": "registry-entry"})
+    previous: Mapped[bytes | None] = mapped_column(LargeBinary, info={"sealed": "registry-entry"})
+    reason: Mapped[str] = mapped_column(Sealed("registry_changes.reason"), default="")
     proposed_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     proposed_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
     decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     decided_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
-    decision_note: Mapped[str] = mapped_column(Text, default="")
+    decision_note: Mapped[str] = mapped_column(Sealed("registry_changes.decision_note"), default="")
 
     entry: Mapped[RegistryEntry] = relationship(back_populates="changes")
     proposed_by: Mapped[User] = relationship(foreign_keys=[proposed_by_id])
@@ -140,7 +141,7 @@ class RegistryInquiry(db.Model):
     row_no: Mapped[int | None] = mapped_column(Integer)
     id_hmac: Mapped[str] = mapped_column(String(64))
     name_dob_hmac: Mapped[str] = mapped_column(String(64))
-    person: Mapped[bytes | None] = mapped_column(LargeBinary)
+    person: Mapped[bytes | None] = mapped_column(LargeBinary, info={"sealed": "registry-inquiry"})
     post: Mapped[str] = mapped_column(String(120), default="")
     consent: Mapped[bool] = mapped_column(Boolean)
     result: Mapped[str] = mapped_column(String(16))
@@ -164,12 +165,12 @@ class RegistryRecheck(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     inquiry_id: Mapped[int] = mapped_column(ForeignKey("registry_inquiries.id"), unique=True)
-    reason: Mapped[str] = mapped_column(Text)
+    reason: Mapped[str] = mapped_column(Sealed("registry_rechecks.reason"))
     requested_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     requested_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
     status: Mapped[str] = mapped_column(String(10), default="open")
     # Shown to the employer: says what was re-checked and the outcome, never the record's content.
-    resolution: Mapped[str] = mapped_column(Text, default="")
+    resolution: Mapped[str] = mapped_column(Sealed("registry_rechecks.resolution"), default="")
     resolved_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     resolved_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
 

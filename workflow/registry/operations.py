@@ -17,6 +17,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from workflow.admin.models import Agency, User, UserRole
+from workflow.audit import trail
 from workflow.core import jobs, sealing, settings
 from workflow.core.access import get_visible, require
 from workflow.core.clocks import local_today
@@ -71,6 +72,8 @@ def find_entries(user: User, *, id_number: str = "", name: str = "", birth_date:
     """Entries by ID number, or by name and birth date (the hashes: nothing else is searchable), or
     the newest ones."""
     require(user, "registry_maintain")
+    if id_number or name:
+        trail.note(kind="search", search=id_number or name)
     stmt = select(RegistryEntry).order_by(RegistryEntry.id.desc()).limit(limit)
     hasher = identity.Hasher()
     if id_number:
@@ -219,6 +222,7 @@ def inquire(user: User, data: dict, consent: bool) -> RegistryInquiry:
     db.session.add(inquiry)
     db.session.flush()
     _watch_single(user.agency_id, now)
+    trail.note(kind="search", object_type="registry_inquiry", object_ids=[inquiry.id], search=person.id_number)
     db.session.commit()
     if result == "record":
         _queue_notice(user, inquiry)

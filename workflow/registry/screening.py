@@ -21,6 +21,7 @@ from flask_babel import gettext as _
 from sqlalchemy import func, insert, select
 
 from workflow.admin.models import User
+from workflow.audit import trail
 from workflow.core import identity as core_identity
 from workflow.core import jobs, settings
 from workflow.core.access import require
@@ -250,6 +251,7 @@ def result_csv(user: User, job_id: int) -> bytes:
     content = document_store().get(key) if key else None
     if content is None:
         raise NotFound(_("This job has no result file."))
+    trail.note(kind="export", count=job.result.get("rows", 0))
     return content
 
 
