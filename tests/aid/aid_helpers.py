@@ -9,12 +9,16 @@ head) and 10,000,000 fen (deputy chief), the chief procurator's meeting above.
 from __future__ import annotations
 
 import datetime as dt
+import os
+from zoneinfo import ZoneInfo
 
 import helper_modules
+from flask import has_app_context
 
 from workflow.aid.models import AidApplication
+from workflow.core.clocks import local_today
 from workflow.core.extensions import db
-from workflow.core.models import Event, utcnow
+from workflow.core.models import Event
 
 # The shared JSON client of tests/api.
 _api_helpers = helper_modules.load("api/conftest.py")
@@ -25,7 +29,11 @@ FLAG = {"grounds": ["family_hardship", "medical_costs"], "note": "单亲家庭�
 
 
 def today() -> dt.date:
-    return utcnow().date()
+    """The centre's date (the aid process checks dates in its time zone); at import, before any
+    app, that of the default zone."""
+    if has_app_context():
+        return local_today()
+    return dt.datetime.now(ZoneInfo(os.environ.get("ONESTOP_TIMEZONE", "Asia/Shanghai"))).date()
 
 
 def later(days: int) -> str:

@@ -2,16 +2,15 @@
 from __future__ import annotations
 
 from workflow.core import settings
-from workflow.core.clocks import add_months
+from workflow.core.clocks import add_months, local_today
 from workflow.core.extensions import db
-from workflow.core.models import utcnow
 
 
 def test_entering_follow_up_schedules_visits_at_1_3_6_months(kit):
     case = kit.prepare("decline_aid")
     kit.fire("case_prosecutor", case, "decline_aid")
     assert case.state == "follow_up"
-    today = utcnow().date()
+    today = local_today()  # the centre's date, as the schedule counts it
     assert [v.due_on for v in case.visits] == [add_months(today, m) for m in (1, 3, 6)]
     assert all(v.status == "scheduled" for v in case.visits)
     [task] = kit.open_tasks(case)
@@ -23,7 +22,7 @@ def test_the_schedule_follows_the_setting(kit):
     db.session.commit()
     case = kit.prepare("conclude_aid")  # also via the automatic path
     kit.fire(None, case, "conclude_aid")
-    today = utcnow().date()
+    today = local_today()  # the centre's date, as the schedule counts it
     assert [v.due_on for v in case.visits] == [add_months(today, 2), add_months(today, 12)]
     settings.put("visit_schedule_months", [1])
     db.session.commit()

@@ -369,7 +369,7 @@ def test_every_admin_change_is_in_the_log_with_before_and_after(pages, users):
               "registry_batch_max_rows": "100000", "login_failures_before_lock": "5", "login_lock_minutes": "5",
               "login_lock_max_minutes": "1440", "session_idle_minutes": "30", "session_max_hours": "12",
               "api_token_hours": "4", "break_glass_minutes": "60", "bulk_read_window_minutes": "10",
-              "bulk_read_warning": "60", "bulk_read_limit": "150"}
+              "bulk_read_warning": "60", "bulk_read_limit": "150", "retention_years": "10"}
     assert client.post("/admin/settings/limits", data=limits).status_code == 302
 
     (renamed,) = _log("agency", object_id=str(agency.id))

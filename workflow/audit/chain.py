@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from types import SimpleNamespace
 
 from flask import current_app
-from sqlalchemy import TypeDecorator, insert, inspect, select, type_coerce, update
+from sqlalchemy import TypeDecorator, bindparam, insert, inspect, select, type_coerce, update
 
 from workflow.audit.models import SHARDS, AuditCheckpoint, AuditHead, AuditRecord
 from workflow.core.extensions import db
@@ -82,26 +82,32 @@ def shard_of(user_id: int | None) -> int:
     return user_id % SHARDS if user_id else 0
 
 
+# The statements of an append, built once (building them per record cost more than running them).
+_HEADS, _RECORDS = AuditHead.__table__, AuditRecord.__table__
+_ADVANCE = (update(_HEADS).where(_HEADS.c.shard == bindparam("head")).values(seq=_HEADS.c.seq + 1)
+            .returning(_HEADS.c.seq, _HEADS.c.chain_hash))
+_MOVE_HEAD = update(_HEADS).where(_HEADS.c.shard == bindparam("head")).values(chain_hash=bindparam("last"))
+_INSERT_RECORD = insert(_RECORDS)
+
+
 def append(values: dict, session=None) -> None:
     """Add a record to its user's chain in the transaction of `session` (default: the request's).
     Advancing the head takes its row lock until commit, so concurrent writers of one chain queue
     there and never fork it; other chains are not held up."""
-    session = session or db.session
+    connection = (session or db.session).connection()
     shard = shard_of(values.get("user_id"))
-    advance = (update(AuditHead).where(AuditHead.shard == shard).values(seq=AuditHead.seq + 1)
-               .returning(AuditHead.seq, AuditHead.chain_hash))
-    head = session.execute(advance).one_or_none()
+    head = connection.execute(_ADVANCE, {"head": shard}).one_or_none()
     if head is None:  # an emptied database (the migration creates every head)
-        session.execute(insert(AuditHead), [{"shard": shard, "seq": 0, "chain_hash": GENESIS}])
-        head = session.execute(advance).one()
+        connection.execute(insert(_HEADS), [{"shard": shard, "seq": 0, "chain_hash": GENESIS}])
+        head = connection.execute(_ADVANCE, {"head": shard}).one()
     seq, previous = head
     row = {"at": utcnow(), "session_ref": "", "address": "", "object_type": None, "object_ids": [],
            "case_id": None, "details": {}, **values, "shard": shard, "seq": seq}
     row["content_hash"] = content_hash(row)
     row["chain_hash"] = link(previous, row["content_hash"])
     row["mac"] = sign(row["chain_hash"])
-    session.execute(insert(AuditRecord), [row])
-    session.execute(update(AuditHead).where(AuditHead.shard == shard).values(chain_hash=row["chain_hash"]))
+    connection.execute(_INSERT_RECORD, [row])
+    connection.execute(_MOVE_HEAD, {"head": shard, "last": row["chain_hash"]})
     if seq % CHECKPOINT_EVERY == 0:
         _checkpoint(shard, seq, row["chain_hash"], session)
 
